@@ -1,0 +1,1 @@
+namespace Onnxc.Compiler; static class Program { static int Main() => 0; }

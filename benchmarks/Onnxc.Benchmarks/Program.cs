@@ -1,0 +1,1 @@
+namespace Onnxc.Benchmarks; static class Program { static int Main() => 0; }
