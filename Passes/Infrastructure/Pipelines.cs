@@ -10,6 +10,7 @@ public static class Pipelines
     public static IReadOnlyList<IPass> AllPasses() => new IPass[]
     {
         new RemoveIdentity(),
+        new EliminateCommonSubexpressions(),
         new EliminateDeadCode(),
     };
 
@@ -20,10 +21,11 @@ public static class Pipelines
     public static IReadOnlyList<PipelineStep> ForLevel(int level) => level switch
     {
         0 => Array.Empty<PipelineStep>(),
-        // Clean-up: bypassing no-ops exposes dead producers, so the two repeat together until stable.
+        // Clean-up: bypassing no-ops and merging duplicates expose dead producers and new duplicates, so the
+        // three repeat together until nothing changes.
         _ => new PipelineStep[]
         {
-            new PipelineStep.Fixpoint(new IPass[] { new RemoveIdentity(), new EliminateDeadCode() }),
+            new PipelineStep.Fixpoint(new IPass[] { new RemoveIdentity(), new EliminateCommonSubexpressions(), new EliminateDeadCode() }),
         },
     };
 

@@ -114,3 +114,30 @@ public class CleanupPassTests
         Assert.Contains("fuse-everything", error.Message);
     }
 }
+
+public class CommonSubexpressionTests
+{
+    [Fact]
+    public void Identical_nodes_and_constants_merge_but_different_attributes_do_not()
+    {
+        var graph = new Graph("g");
+        var x = graph.AddInput(new Value("x", new TensorType(DataType.Float, Shape.Of(2, 3))));
+        var c1 = graph.AddInitializer("c1", Tensor.Vector(2f, 2f, 2f));
+        var c2 = graph.AddInitializer("c2", Tensor.Vector(2f, 2f, 2f));
+        var a = graph.Append("Mul", new[] { x, c1 });
+        var b = graph.Append("Mul", new[] { x, c2 });
+        var s1 = graph.Append("Softmax", new[] { x }, attributes: new[] { Attribute.Int("axis", 1) });
+        var s2 = graph.Append("Softmax", new[] { x }, attributes: new[] { Attribute.Int("axis", 0) });
+        var sum = graph.Append("Sum", new[] { a.Output(), b.Output(), s1.Output(), s2.Output() });
+        graph.AddOutput(sum.Output());
+        var model = new Model(graph);
+
+        var result = new EliminateCommonSubexpressions().Run(model);
+
+        Assert.Equal(1, result.Counts["merged-initializers"]);
+        Assert.Equal(1, result.Counts["merged-nodes"]);
+        Assert.Same(sum.Input(0), sum.Input(1));
+        Assert.NotSame(sum.Input(2), sum.Input(3));
+        Assert.False(new EliminateCommonSubexpressions().Run(model).Changed);
+    }
+}
