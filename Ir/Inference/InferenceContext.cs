@@ -61,8 +61,6 @@ public sealed class InferenceContext
         return Node.GetInts(attribute);
     }
 
-    public bool HasOutput(int index) => index < Node.Outputs.Count && (Node.Outputs[index].Name.Length > 0 || Node.Outputs[index].Uses.Count > 0);
-
     public void SetOutput(int index, IrType? type)
     {
         if (index < _outputs.Length) _outputs[index] = type;
