@@ -1,6 +1,5 @@
 using Onnxc.Ir;
 using Onnxc.Ir.Inference;
-using Attribute = Onnxc.Ir.Attribute;
 
 namespace Onnxc.Tests.Inference;
 

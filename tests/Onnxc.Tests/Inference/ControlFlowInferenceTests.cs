@@ -1,6 +1,5 @@
 using Onnxc.Ir;
 using static Onnxc.Tests.Inference.InferenceAssert;
-using Attribute = Onnxc.Ir.Attribute;
 
 namespace Onnxc.Tests.Inference;
 

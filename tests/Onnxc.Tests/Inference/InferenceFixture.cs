@@ -44,11 +44,11 @@ internal sealed class InferenceFixture
 
     public Node Op(string op, params Value?[] inputs) => Graph.Append(op, inputs);
 
-    public Node Op(string op, Value?[] inputs, params Ir.Attribute[] attributes) => Graph.Append(op, inputs, attributes: attributes);
+    public Node Op(string op, Value?[] inputs, params Attribute[] attributes) => Graph.Append(op, inputs, attributes: attributes);
 
-    public Node Op(string op, Value?[] inputs, int outputs, params Ir.Attribute[] attributes) => Graph.Append(op, inputs, outputs, attributes: attributes);
+    public Node Op(string op, Value?[] inputs, int outputs, params Attribute[] attributes) => Graph.Append(op, inputs, outputs, attributes: attributes);
 
-    public Node Contrib(string op, Value?[] inputs, int outputs, params Ir.Attribute[] attributes) =>
+    public Node Contrib(string op, Value?[] inputs, int outputs, params Attribute[] attributes) =>
         Graph.Append(op, inputs, outputs, domain: "com.microsoft", attributes: attributes);
 
     public ShapeInferenceResult Run() => ShapeInference.Run(Model);
