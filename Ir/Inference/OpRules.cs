@@ -36,6 +36,7 @@ public sealed class OpRules
         NormalizationRules.Register(rules);
         ControlFlowRules.Register(rules);
         QuantizationRules.Register(rules);
+        EinsumResizeRules.Register(rules);
         ContribRules.Register(rules);
         return rules;
     }
