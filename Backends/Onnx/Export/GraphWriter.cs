@@ -1,7 +1,6 @@
 using Google.Protobuf;
 using Onnxc.Backends.Onnx.Protos;
 using Onnxc.Ir;
-using Attribute = Onnxc.Ir.Attribute;
 using AttrType = Onnxc.Backends.Onnx.Protos.AttributeProto.Types.AttributeType;
 
 namespace Onnxc.Backends.Onnx.Export;

@@ -1,6 +1,5 @@
 using Onnxc.Backends.Onnx.Protos;
 using Onnxc.Ir;
-using Attribute = Onnxc.Ir.Attribute;
 using AttrType = Onnxc.Backends.Onnx.Protos.AttributeProto.Types.AttributeType;
 
 namespace Onnxc.Backends.Onnx.Import;

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using Onnxc.Ir;
-using Attribute = Onnxc.Ir.Attribute;
 
 namespace Onnxc.Tests.OnnxIo;
 
