@@ -10,7 +10,7 @@ namespace Onnxc.Conformance;
 /// </summary>
 public static partial class NpyFormat
 {
-    private static ReadOnlySpan<byte> Magic => "\x93NUMPY"u8;
+    private static ReadOnlySpan<byte> Magic => [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
 
     /// <summary>Reads a .npy file into an IR tensor.</summary>
     public static Tensor Read(string path)
