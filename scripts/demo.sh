@@ -5,11 +5,11 @@ set -euo pipefail
 onnxc=$1
 out=$2
 mkdir -p "$out"
-model="$out/bert-small.onnx"
-optimized="$out/bert-small.opt.onnx"
+model="$out/bert-tiny.onnx"
+optimized="$out/bert-tiny.opt.onnx"
 
 echo "== 1. generate the sample model"
-"$onnxc" sample bert-small -o "$model"
+"$onnxc" sample bert-tiny -o "$model"
 echo
 echo "== 2. inspect it"
 "$onnxc" inspect "$model"

@@ -39,6 +39,11 @@ internal static class TensorProtoCodec
         if (proto.DataLocation == TensorProto.Types.DataLocation.External)
         {
             if (type == DataType.String) throw Invalid(where, "is a string tensor stored as external data, which ONNX does not allow");
+            if (proto.HasRawData)
+            {
+                throw new OnnxcException(DiagnosticIds.ExternalDataInvalid, $"tensor {where} has both raw_data and external data, so its contents are ambiguous",
+                    hint: "a tensor stored externally must not carry raw_data");
+            }
             return external is null
                 ? throw new OnnxcException(DiagnosticIds.ExternalDataMissing, $"tensor {where} uses external data, which is not available here")
                 : external.Resolve(proto, type, dims, where);
