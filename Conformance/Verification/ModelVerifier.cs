@@ -33,7 +33,7 @@ public static class ModelVerifier
 
         var samples = options.InputsPath is { } path
             ? InputSet.Load(path, reference.Inputs)
-            : InputGenerator.Generate(reference.Inputs, options.Samples, options.Seed, options.Dims, options.Generator);
+            : InputGenerator.Generate(reference.Inputs, options.Samples, options.Seed, options.Dims, WithIdRanges(options.Generator, referencePath));
         var accumulators = reference.Outputs.Select(o => new ComparisonAccumulator(o.Name, options.Tolerance)).ToArray();
         var referenceTime = TimeSpan.Zero;
         var candidateTime = TimeSpan.Zero;
@@ -63,5 +63,23 @@ public static class ModelVerifier
             CandidateMs = candidateTime.TotalMilliseconds / n,
             Outputs = accumulators.Select(a => a.Result()).ToArray(),
         };
+    }
+
+    /// <summary>
+    /// Adds token-id ranges read from the reference model (Gather on an embedding table) unless the caller gave
+    /// ranges; a model the importer cannot read just gets the default range.
+    /// </summary>
+    private static GeneratorOptions WithIdRanges(GeneratorOptions generator, string referencePath)
+    {
+        if (generator.IntegerUpperBounds.Count > 0) return generator;
+        try
+        {
+            using var model = Backends.Onnx.OnnxImporter.Load(referencePath);
+            return generator with { IntegerUpperBounds = GenerationHints.EmbeddingUpperBounds(model) };
+        }
+        catch (OnnxcException)
+        {
+            return generator;
+        }
     }
 }
