@@ -103,16 +103,18 @@ public sealed class ComparisonAccumulator(string name, Tolerance tolerance, bool
 
     private void AddFloat(double[] e, double[] a, string where)
     {
-        long mismatches = 0;
+        long mismatches = 0, nan = 0, inf = 0;
         bool allFinite = true;
         for (int i = 0; i < e.Length; i++)
         {
             if (!tolerance.IsClose(a[i], e[i])) mismatches++;
             if (double.IsFinite(e[i]) && double.IsFinite(a[i])) continue;
             allFinite = false;
-            if (double.IsNaN(e[i]) != double.IsNaN(a[i])) _nan++;
-            else if (!double.IsNaN(e[i]) && e[i] != a[i]) _inf++;
+            if (double.IsNaN(e[i]) != double.IsNaN(a[i])) nan++;
+            else if (!double.IsNaN(e[i]) && e[i] != a[i]) inf++;
         }
+        _nan += nan;
+        _inf += inf;
         if (!allFinite)
         {
             var finite = Enumerable.Range(0, e.Length).Where(i => double.IsFinite(e[i]) && double.IsFinite(a[i])).ToArray();
@@ -120,7 +122,8 @@ public sealed class ComparisonAccumulator(string name, Tolerance tolerance, bool
             a = finite.Select(i => a[i]).ToArray();
         }
         AddErrorSums(e, a);
-        RecordMismatches(mismatches, where, $"outside {tolerance}");
+        var nonFinite = nan + inf > 0 ? $" ({nan} NaN and {inf} Inf disagreements)" : "";
+        RecordMismatches(mismatches, where, $"outside {tolerance}{nonFinite}");
     }
 
     private void AddExactNumbers(Tensor expected, Tensor actual, double[] e, double[] a, string where)
