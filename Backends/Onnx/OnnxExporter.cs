@@ -40,14 +40,14 @@ public static class OnnxExporter
             {
                 using var data = new FileStream(dataTemp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20);
                 plan.WriteData(data);
-                data.Flush(flushToDisk: true);
+                data.Flush();
             }
             using (var stream = new FileStream(modelTemp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
             {
                 var output = new CodedOutputStream(stream, leaveOpen: true);
                 proto.WriteTo(output);
                 output.Flush();
-                stream.Flush(flushToDisk: true);
+                stream.Flush();
             }
             // Renaming over a file that is still memory-mapped (re-saving an imported model in place) is safe: the
             // mapping keeps the old file's contents until the model is disposed.

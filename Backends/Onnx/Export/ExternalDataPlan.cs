@@ -18,7 +18,7 @@ internal sealed class ExternalDataPlan(long? threshold, string? location)
     public bool HasExternalData => _entries.Count > 0;
 
     /// <summary>Encodes an initializer, externally when it is large enough and a data file is available.</summary>
-    public TensorProto Encode(Tensor tensor, string name, bool mayBeExternal)
+    public TensorProto Encode(Tensor tensor, string? name, bool mayBeExternal)
     {
         TensorProto proto;
         if (mayBeExternal && threshold is { } t && location is not null && tensor is not StringTensor && tensor.ByteLength >= t && tensor.ByteLength > 0)
@@ -27,7 +27,7 @@ internal sealed class ExternalDataPlan(long? threshold, string? location)
             long offset = (_end + alignment - 1) / alignment * alignment;
             _entries.Add((tensor, offset));
             _end = offset + tensor.ByteLength;
-            proto = new TensorProto { DataType = (int)tensor.ElementType, Name = name, DataLocation = TensorProto.Types.DataLocation.External };
+            proto = new TensorProto { DataType = (int)tensor.ElementType, Name = name ?? "", DataLocation = TensorProto.Types.DataLocation.External };
             proto.Dims.AddRange(tensor.Dims);
             if (tensor.DocString is not null) proto.DocString = tensor.DocString;
             proto.ExternalData.Add(new StringStringEntryProto { Key = "location", Value = location });

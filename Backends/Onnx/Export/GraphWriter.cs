@@ -79,16 +79,16 @@ internal sealed class GraphWriter(NameTable names, ExternalDataPlan plan)
             case float f: proto.F = f; break;
             case long i: proto.I = i; break;
             case string s: proto.S = ByteString.CopyFromUtf8(s); break;
-            case Tensor t: proto.T = plan.Encode(t, t.Name ?? "", mayBeExternal: false); break;
+            case Tensor t: proto.T = plan.Encode(t, t.Name, mayBeExternal: false); break;
             case Graph g: proto.G = Write(g); break;
-            case SparseTensor st: proto.SparseTensor = Sparse(st, st.Name ?? ""); break;
+            case SparseTensor st: proto.SparseTensor = Sparse(st, st.Name); break;
             case IrType tp: proto.Tp = TypeProtoCodec.ToProto(tp); break;
             case float[] fs: proto.Floats.Add(fs); break;
             case long[] ints: proto.Ints.Add(ints); break;
             case string[] ss: proto.Strings.Add(ss.Select(ByteString.CopyFromUtf8)); break;
-            case Tensor[] ts: proto.Tensors.Add(ts.Select(t => plan.Encode(t, t.Name ?? "", mayBeExternal: false))); break;
+            case Tensor[] ts: proto.Tensors.Add(ts.Select(t => plan.Encode(t, t.Name, mayBeExternal: false))); break;
             case Graph[] gs: proto.Graphs.Add(gs.Select(Write)); break;
-            case SparseTensor[] sts: proto.SparseTensors.Add(sts.Select(st => Sparse(st, st.Name ?? ""))); break;
+            case SparseTensor[] sts: proto.SparseTensors.Add(sts.Select(st => Sparse(st, st.Name))); break;
             case IrType[] tps: proto.TypeProtos.Add(tps.Select(t => TypeProtoCodec.ToProto(t))); break;
             default:
                 throw new OnnxcException(DiagnosticIds.InvalidAttribute, $"attribute '{attribute.Name}' of kind {attribute.Kind} holds {attribute.Value?.GetType().Name ?? "null"}, which cannot be written");
@@ -96,12 +96,12 @@ internal sealed class GraphWriter(NameTable names, ExternalDataPlan plan)
         return proto;
     }
 
-    private SparseTensorProto Sparse(SparseTensor sparse, string name)
+    private SparseTensorProto Sparse(SparseTensor sparse, string? name)
     {
         var proto = new SparseTensorProto
         {
             Values = plan.Encode(sparse.Values, name, mayBeExternal: false),
-            Indices = plan.Encode(sparse.Indices, sparse.Indices.Name ?? "", mayBeExternal: false),
+            Indices = plan.Encode(sparse.Indices, sparse.Indices.Name, mayBeExternal: false),
         };
         proto.Dims.Add(sparse.Dims);
         return proto;

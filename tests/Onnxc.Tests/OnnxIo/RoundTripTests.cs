@@ -62,5 +62,18 @@ public class RoundTripTests
         Assert.Equal(IrDump.Of(first), IrDump.Of(second));
         Assert.True(bytes1.AsSpan().SequenceEqual(bytes2), $"second export of {path} differs from the first ({bytes1.Length} vs {bytes2.Length} bytes)");
         Assert.Equal(first.Graph.AllNodes().Count(), second.Graph.AllNodes().Count());
+
+        // Fidelity against the original file: the interface, node and initializer counts survive.
+        var original = Onnxc.Backends.Onnx.Protos.ModelProto.Parser.ParseFrom(File.ReadAllBytes(path));
+        var written = Onnxc.Backends.Onnx.Protos.ModelProto.Parser.ParseFrom(bytes1);
+        Assert.Equal(original.Graph.Input.Select(i => i.Name), written.Graph.Input.Select(i => i.Name));
+        Assert.Equal(original.Graph.Output.Select(o => o.Name), written.Graph.Output.Select(o => o.Name));
+        Assert.Equal(original.Graph.Initializer.Select(i => i.Name).Order(), written.Graph.Initializer.Select(i => i.Name).Order());
+        Assert.Equal(CountNodes(original.Graph), CountNodes(written.Graph));
+        Assert.Equal(original.OpsetImport.Count, written.OpsetImport.Count);
+        Assert.Equal(original.Functions.Count, written.Functions.Count);
     }
+
+    private static int CountNodes(Onnxc.Backends.Onnx.Protos.GraphProto graph) =>
+        graph.Node.Count + graph.Node.SelectMany(n => n.Attribute).Sum(a => (a.G is null ? 0 : CountNodes(a.G)) + a.Graphs.Sum(CountNodes));
 }
