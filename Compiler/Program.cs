@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Onnxc.Compiler.Cli;
 using Onnxc.Compiler.Commands;
+using Spectre.Console;
 
 namespace Onnxc.Compiler;
 
@@ -14,7 +15,11 @@ public static class Program
             OptimizeCommand.Create(),
             PassesCommand.Create(),
             SampleCommand.Create(),
+            VerifyCommand.Create(),
+            ConformanceCommand.Create(),
         };
+        // Tables squeezed to 80 columns are unreadable in logs; pipes and CI get a wide console.
+        if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 200;
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
