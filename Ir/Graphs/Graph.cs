@@ -191,7 +191,7 @@ public sealed class Graph
         }
     }
 
-    /// <summary>Reorders nodes so every producer precedes its readers (stable: ties keep current order).</summary>
+    /// <summary>Reorders nodes so every producer precedes its readers; a graph already in order keeps its order.</summary>
     public void SortTopologically()
     {
         var order = TopologicalOrder();
@@ -199,8 +199,31 @@ public sealed class Graph
         foreach (var node in order) node.ListNode = _nodes.AddLast(node);
     }
 
-    /// <summary>The nodes in a dependency order; throws <see cref="GraphCycleException"/> on a cycle.</summary>
+    /// <summary>
+    /// The nodes in a dependency order: the current order when it already is one (so import/export round trips do
+    /// not permute independent nodes), otherwise a topological sort. Throws <see cref="GraphCycleException"/> on a cycle.
+    /// </summary>
     public IReadOnlyList<Node> TopologicalOrder()
+    {
+        var current = _nodes.ToList();
+        return IsInDependencyOrder(current) ? current : SortedOrder();
+    }
+
+    private bool IsInDependencyOrder(List<Node> nodes)
+    {
+        var position = new Dictionary<Node, int>(nodes.Count, ReferenceEqualityComparer.Instance);
+        for (int i = 0; i < nodes.Count; i++) position[nodes[i]] = i;
+        for (int i = 0; i < nodes.Count; i++)
+        {
+            foreach (var dependency in Dependencies(nodes[i]))
+            {
+                if (!position.TryGetValue(dependency, out var at) || at >= i) return false;
+            }
+        }
+        return true;
+    }
+
+    private IReadOnlyList<Node> SortedOrder()
     {
         var graph = new BidirectionalGraph<Node, Edge<Node>>(allowParallelEdges: false);
         graph.AddVertexRange(_nodes);
@@ -213,7 +236,6 @@ public sealed class Graph
         }
         try
         {
-            // Stable order: QuikGraph's source-first sort visits vertices in insertion order.
             return graph.SourceFirstTopologicalSort().ToList();
         }
         catch (NonAcyclicGraphException)
@@ -225,7 +247,7 @@ public sealed class Graph
         }
     }
 
-    /// <summary>Nodes of this graph whose outputs <paramref name="node"/> reads, directly or from inside its subgraphs.</summary>
+    /// <summary>Nodes of this graph whose outputs <paramref name="node"/> reads, directly or from inside its (nested) subgraphs.</summary>
     private IEnumerable<Node> Dependencies(Node node)
     {
         foreach (var input in node.Inputs)
@@ -241,9 +263,12 @@ public sealed class Graph
                     if (input?.Producer is { } p && p.Graph == this) yield return p;
                 }
             }
-            foreach (var output in sub.Outputs)
+            foreach (var nested in sub.AllNodes().SelectMany(n => n.Subgraphs).Prepend(sub))
             {
-                if (output.Producer is { } p && p.Graph == this) yield return p;
+                foreach (var output in nested.Outputs)
+                {
+                    if (output.Producer is { } p && p.Graph == this) yield return p;
+                }
             }
         }
     }

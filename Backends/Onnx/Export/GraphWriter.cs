@@ -23,7 +23,7 @@ internal sealed class GraphWriter(NameTable names, ExternalDataPlan plan)
         IReadOnlyList<Node> order;
         try
         {
-            order = GraphOrder.Of(graph);
+            order = graph.TopologicalOrder();
         }
         catch (GraphCycleException e)
         {

@@ -116,7 +116,7 @@ internal static class GraphReader
 
         try
         {
-            GraphOrder.Ensure(graph);
+            graph.SortTopologically();
         }
         catch (GraphCycleException e)
         {

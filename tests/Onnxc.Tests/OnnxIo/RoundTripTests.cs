@@ -17,8 +17,8 @@ public class RoundTripTests
         AssertRoundTrips(Path.Combine(conformance, test, "model.onnx"));
     }
 
-    /// <summary>Every conformance model; slow, so it runs only when asked for by name.</summary>
-    [Fact(Explicit = true)]
+    /// <summary>Every conformance model (about 3 s).</summary>
+    [Fact]
     public void All_conformance_models_round_trip()
     {
         var conformance = SharedData.RequireOrSkip("conformance");
