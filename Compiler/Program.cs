@@ -1,1 +1,27 @@
-namespace Onnxc.Compiler; static class Program { static int Main() => 0; }
+using System.CommandLine;
+using Onnxc.Compiler.Cli;
+using Onnxc.Compiler.Commands;
+
+namespace Onnxc.Compiler;
+
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        var root = new RootCommand("onnxc: an ahead-of-time ONNX graph-rewriting compiler")
+        {
+            InspectCommand.Create(),
+            OptimizeCommand.Create(),
+            PassesCommand.Create(),
+            SampleCommand.Create(),
+        };
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors) Console.Error.WriteLine($"error ONNXC0601: {error.Message}");
+            Console.Error.WriteLine("run 'onnxc --help' for usage");
+            return ExitCodes.BadInput;
+        }
+        return parse.Invoke();
+    }
+}

@@ -1,0 +1,72 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Onnxc.Backends.Onnx;
+using Onnxc.Compiler.Cli;
+using Onnxc.Ir;
+using Onnxc.Passes;
+using Spectre.Console;
+
+namespace Onnxc.Compiler.Commands;
+
+/// <summary><c>onnxc optimize MODEL -o OUT [-O0|-O1|-O2] [--passes a,b] [--external-data [BYTES]]</c>.</summary>
+public static class OptimizeCommand
+{
+    /// <summary>Tensors of at least this many bytes go to the external data file when --external-data has no value.</summary>
+    public const long DefaultExternalThreshold = 1024;
+
+    public static Command Create()
+    {
+        var model = new Argument<FileInfo>("model") { Description = "ONNX model to optimize" };
+        var output = new Option<FileInfo>("--output", "-o") { Description = "where to write the optimized model", Required = true };
+        var level = new Option<int>("-O") { Description = "optimization level: 0 none, 1 clean-up, 2 clean-up and fusions", DefaultValueFactory = _ => 2 };
+        level.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is < 0 or > 2) r.AddError("-O takes 0, 1 or 2");
+        });
+        var passes = new Option<string?>("--passes") { Description = "comma-separated passes to run instead of the -O pipeline (see 'onnxc passes')" };
+        var external = new Option<long?>("--external-data")
+        {
+            Description = $"store tensors of at least BYTES bytes in '<output>.data' (default {DefaultExternalThreshold} when given without a value)",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "print nothing but errors" };
+        var command = new Command("optimize", "Optimize a model and write the result") { model, output, level, passes, external, quiet };
+        command.SetAction(parse => CommandRunner.Run(() =>
+        {
+            var input = parse.GetValue(model)!;
+            var target = parse.GetValue(output)!;
+            var pipeline = parse.GetValue(passes) is { } names
+                ? Pipelines.FromNames(names.Split(',', StringSplitOptions.RemoveEmptyEntries))
+                : Pipelines.ForLevel(parse.GetValue(level));
+            var externalThreshold = parse.GetResult(external) is { } given ? given.GetValueOrDefault<long?>() ?? DefaultExternalThreshold : (long?)null;
+            return Optimize(input, target, pipeline, externalThreshold, parse.GetValue(quiet));
+        }));
+        return command;
+    }
+
+    private static int Optimize(FileInfo input, FileInfo target, IReadOnlyList<PipelineStep> pipeline, long? externalThreshold, bool quiet)
+    {
+        var clock = Stopwatch.StartNew();
+        using var model = OnnxImporter.Load(input.FullName);
+        var loadTime = clock.Elapsed;
+        var before = ModelStatistics.Of(model);
+
+        var runs = new PassManager(pipeline).Run(model);
+        var passTime = clock.Elapsed - loadTime;
+
+        OnnxExporter.Save(model, target.FullName, new ExportOptions { ExternalDataThreshold = externalThreshold });
+        var total = clock.Elapsed;
+        if (quiet) return ExitCodes.Ok;
+
+        var after = ModelStatistics.Of(model);
+        var table = new Table().AddColumns("pass", "iteration", "result", "time");
+        foreach (var run in runs.Where(r => r.Result.Changed || runs.Count(x => x.Pass == r.Pass) == 1))
+        {
+            table.AddRow(run.Pass, run.Iteration.ToString(), Markup.Escape(run.Result.ToString()), Formatting.Seconds(run.Elapsed));
+        }
+        if (runs.Count > 0) AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine($"nodes {before.NodeCount} -> {after.NodeCount}, parameters {Formatting.Bytes(before.ParameterBytes)} -> {Formatting.Bytes(after.ParameterBytes)}");
+        AnsiConsole.MarkupLine($"wrote [bold]{Markup.Escape(target.FullName)}[/] in {Formatting.Seconds(total)} (load {Formatting.Seconds(loadTime)}, passes {Formatting.Seconds(passTime)})");
+        return ExitCodes.Ok;
+    }
+}

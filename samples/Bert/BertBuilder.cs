@@ -1,0 +1,114 @@
+using Onnxc.Ir;
+
+namespace Onnxc.Samples;
+
+/// <summary>
+/// BERT as HuggingFace BertModel exports at opset 14: word + position (sliced position_ids buffer) + token-type
+/// embeddings, an additive mask from attention_mask, post-LN layers with separate Q/K/V, erf GELU, a Gemm+Tanh pooler.
+/// </summary>
+public static class BertBuilder
+{
+    /// <summary>Builds the model: inputs input_ids, attention_mask, token_type_ids (int64 [batch, sequence]); outputs last_hidden_state, pooler_output.</summary>
+    public static Model Build(BertConfig config, int seed = 0, int opset = SampleOpsets.Default)
+    {
+        config.Validate();
+        SampleOpsets.Validate(opset);
+        var graph = new Graph("bert");
+        var e = new GraphEmitter(graph, opset, new WeightFactory(graph, seed));
+        var tokens = SampleOpsets.Tensor(DataType.Int64, "batch", "sequence");
+        var ids = graph.AddInput(new Value("input_ids", tokens));
+        var mask = graph.AddInput(new Value("attention_mask", tokens));
+        var tokenTypes = graph.AddInput(new Value("token_type_ids", tokens));
+
+        Value hidden;
+        using (e.Scope("embeddings")) hidden = Embeddings(e, config, ids, tokenTypes);
+        var additiveMask = AdditiveMask(e, mask);
+        using (e.Scope("encoder"))
+        {
+            for (int i = 0; i < config.Layers; i++)
+            {
+                using (e.Scope($"layer.{i}")) hidden = Layer(e, config, hidden, additiveMask);
+            }
+        }
+        Value pooled;
+        using (e.Scope("pooler"))
+        {
+            var first = e.Op("Gather", hidden, e.ConstScalar(0), Attribute.Int("axis", 1));
+            using (e.Scope("dense")) pooled = e.Op("Tanh", e.Gemm(first, config.Hidden, config.Hidden));
+        }
+        e.MarkOutput(hidden, "last_hidden_state", SampleOpsets.Tensor(DataType.Float, "batch", "sequence", config.Hidden));
+        e.MarkOutput(pooled, "pooler_output", SampleOpsets.Tensor(DataType.Float, "batch", config.Hidden));
+        return SampleOpsets.CreateModel(graph, opset);
+    }
+
+    private static Value Embeddings(GraphEmitter e, BertConfig c, Value ids, Value tokenTypes)
+    {
+        var p = e.ParameterPrefix;
+        var words = e.Weights.Normal(p + "word_embeddings.weight", 0f, WeightFactory.InitStd, c.VocabSize, c.Hidden);
+        var positions = e.Weights.Normal(p + "position_embeddings.weight", 0f, WeightFactory.InitStd, c.MaxPositions, c.Hidden);
+        var types = e.Weights.Normal(p + "token_type_embeddings.weight", 0f, WeightFactory.InitStd, c.TypeVocabSize, c.Hidden);
+        var positionIds = e.Weights.Int64(p + "position_ids", Enumerable.Range(0, c.MaxPositions).Select(i => (long)i).ToArray(), 1, c.MaxPositions);
+
+        var inputEmbeds = e.Op("Gather", words, ids, Attribute.Int("axis", 0));
+        // position_ids[:, 0:seq_len]: the buffer sliced to the input's length.
+        var sequence = e.Dim(ids, 1);
+        var slicedIds = e.Op("Slice", new[] { positionIds, e.ConstInts(0), e.Unsqueeze(sequence, 0), e.ConstInts(1), e.ConstInts(1) });
+        var typeEmbeds = e.Op("Gather", types, tokenTypes, Attribute.Int("axis", 0));
+        var sum = e.Op("Add", inputEmbeds, typeEmbeds);
+        sum = e.Op("Add", sum, e.Op("Gather", positions, slicedIds, Attribute.Int("axis", 0)));
+        using (e.Scope("LayerNorm")) return e.LayerNorm(sum, c.Hidden, c.LayerNormEps);
+    }
+
+    /// <summary>attention_mask[:, None, None, :] → float → (1 − m)·(−10000), broadcast over heads and query positions.</summary>
+    private static Value AdditiveMask(GraphEmitter e, Value mask)
+    {
+        var expanded = e.Unsqueeze(e.Unsqueeze(mask, 1), 2);
+        var asFloat = e.Op("Cast", expanded, Attribute.Int("to", (long)DataType.Float));
+        return e.Op("Mul", e.Op("Sub", e.Const(1f), asFloat), e.Const(-10000f));
+    }
+
+    private static Value Layer(GraphEmitter e, BertConfig c, Value x, Value additiveMask)
+    {
+        Value attentionOut;
+        using (e.Scope("attention"))
+        {
+            Value context;
+            using (e.Scope("self")) context = SelfAttention(e, c, x, additiveMask);
+            using (e.Scope("output"))
+            {
+                Value dense;
+                using (e.Scope("dense")) dense = e.Linear(context, c.Hidden, c.Hidden);
+                var residual = e.Op("Add", dense, x);
+                using (e.Scope("LayerNorm")) attentionOut = e.LayerNorm(residual, c.Hidden, c.LayerNormEps);
+            }
+        }
+        Value intermediate;
+        using (e.Scope("intermediate"))
+        {
+            using (e.Scope("dense")) intermediate = e.Linear(attentionOut, c.Hidden, c.Intermediate);
+            intermediate = e.GeluErf(intermediate);
+        }
+        using (e.Scope("output"))
+        {
+            Value dense;
+            using (e.Scope("dense")) dense = e.Linear(intermediate, c.Intermediate, c.Hidden);
+            var residual = e.Op("Add", dense, attentionOut);
+            using (e.Scope("LayerNorm")) return e.LayerNorm(residual, c.Hidden, c.LayerNormEps);
+        }
+    }
+
+    private static Value SelfAttention(GraphEmitter e, BertConfig c, Value x, Value additiveMask)
+    {
+        Value q, k, v;
+        using (e.Scope("query")) q = e.Linear(x, c.Hidden, c.Hidden);
+        using (e.Scope("key")) k = e.Linear(x, c.Hidden, c.Hidden);
+        using (e.Scope("value")) v = e.Linear(x, c.Hidden, c.Hidden);
+        var keys = e.SplitHeads(k, c.Heads, c.HeadSize, 0, 2, 3, 1);
+        var values = e.SplitHeads(v, c.Heads, c.HeadSize, 0, 2, 1, 3);
+        var queries = e.SplitHeads(q, c.Heads, c.HeadSize, 0, 2, 1, 3);
+        var scores = e.Op("Div", e.Op("MatMul", queries, keys), e.Const(MathF.Sqrt(c.HeadSize)));
+        scores = e.Op("Add", scores, additiveMask);
+        var probabilities = e.Op("Softmax", scores, Attribute.Int("axis", -1));
+        return e.MergeHeads(e.Op("MatMul", probabilities, values), c.Hidden);
+    }
+}

@@ -1,0 +1,56 @@
+using Onnxc.Ir;
+using static Onnxc.Tests.Inference.InferenceAssert;
+
+namespace Onnxc.Tests.Inference;
+
+public class GeneratorInferenceTests
+{
+    [Fact]
+    public void Constant_types_every_value_attribute_kind()
+    {
+        var f = new InferenceFixture();
+        var tensor = f.Op("Constant", Array.Empty<Value?>(), Attribute.FromTensor("value", Tensor.FromArray(new[] { 1.0, 2.0 }, 2, 1)));
+        var flt = f.Op("Constant", Array.Empty<Value?>(), Attribute.Float("value_float", 1));
+        var flts = f.Op("Constant", Array.Empty<Value?>(), Attribute.Floats("value_floats", 1, 2, 3));
+        var i = f.Op("Constant", Array.Empty<Value?>(), Attribute.Int("value_int", 1));
+        var ints = f.Op("Constant", Array.Empty<Value?>(), Attribute.Ints("value_ints", 1, 2));
+        var s = f.Op("Constant", Array.Empty<Value?>(), Attribute.String("value_string", "a"));
+        var ss = f.Op("Constant", Array.Empty<Value?>(), Attribute.Strings("value_strings", "a", "b", "c", "d"));
+        f.RunClean();
+        HasType("f64[2,1]", tensor.Output());
+        HasType("f32[]", flt.Output());
+        HasType("f32[3]", flts.Output());
+        HasType("i64[]", i.Output());
+        HasType("i64[2]", ints.Output());
+        HasType("string[]", s.Output());
+        HasType("string[4]", ss.Output());
+    }
+
+    [Fact]
+    public void ConstantOfShape_takes_shape_from_known_values_and_type_from_the_fill()
+    {
+        var f = new InferenceFixture();
+        var x = f.Input("x", "b", 7);
+        var shape = f.Op("Shape", x);
+        var zeros = f.Op("ConstantOfShape", shape.Output());
+        var ones = f.Op("ConstantOfShape", new Value?[] { f.Ints("s", 2, 3) }, Attribute.FromTensor("value", Tensor.Vector(1L)));
+        f.RunClean();
+        HasType("f32[b,7]", zeros.Output());
+        HasType("i64[2,3]", ones.Output());
+    }
+
+    [Fact]
+    public void Range_length_comes_from_constant_inputs()
+    {
+        var f = new InferenceFixture();
+        var ints = f.Op("Range", f.Scalar("start", 2), f.Scalar("limit", 11), f.Scalar("delta", 3));
+        var floats = f.Op("Range", f.Graph.AddInitializer("fs", Tensor.Scalar(0f)), f.Graph.AddInitializer("fl", Tensor.Scalar(1f)), f.Graph.AddInitializer("fd", Tensor.Scalar(0.25f)));
+        var down = f.Op("Range", f.Scalar("s2", 10), f.Scalar("l2", 4), f.Scalar("d2", -2));
+        var dynamic = f.Op("Range", f.Scalar("s3", 0), f.Input("n", DataType.Int64), f.Scalar("d3", 1));
+        f.RunClean();
+        HasType("i64[3]", ints.Output());
+        HasType("f32[4]", floats.Output());
+        HasType("i64[3]", down.Output());
+        HasType("i64[?]", dynamic.Output());
+    }
+}
