@@ -2,7 +2,6 @@ using Onnxc.Ir;
 using Onnxc.Ir.Text;
 using Onnxc.Ir.Validation;
 using Onnxc.Tests.Support;
-using Attribute = Onnxc.Ir.Attribute;
 
 namespace Onnxc.Tests.Text;
 

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Onnxc.Ir;
 using Onnxc.Ir.Text;
 using Onnxc.Ir.Validation;
-using Attribute = Onnxc.Ir.Attribute;
 
 namespace Onnxc.Tests.Validation;
 
