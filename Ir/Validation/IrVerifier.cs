@@ -48,19 +48,16 @@ public static class IrVerifier
 
         public HashSet<Value> Defined { get; } = new(ReferenceEqualityComparer.Instance);
 
-        /// <summary>Every node output of this graph, to tell "defined later" from "not defined at all".</summary>
-        public HashSet<Value> NodeOutputs { get; } = new(ReferenceEqualityComparer.Instance);
-
         public Dictionary<string, Value> Names { get; } = new(StringComparer.Ordinal);
     }
 
     private sealed class Verifier
     {
         private readonly List<Diagnostic> _diagnostics = new();
-        private readonly HashSet<Node> _nodes = new(ReferenceEqualityComparer.Instance);
+        /// <summary>Nodes seen so far, with the location of the graph listing them (for messages).</summary>
+        private readonly Dictionary<Node, string> _nodes = new(ReferenceEqualityComparer.Instance);
         private readonly HashSet<Graph> _graphs = new(ReferenceEqualityComparer.Instance);
         private readonly Dictionary<Value, int> _readers = new(ReferenceEqualityComparer.Instance);
-        private readonly Dictionary<Node, string> _nodeLocations = new(ReferenceEqualityComparer.Instance);
         private Scope? _scope;
 
         public void VerifyRoot(Graph graph, string location) => VerifyGraph(graph, null, $"{location} '{graph.Name}'");
@@ -106,10 +103,6 @@ public static class IrVerifier
                 // Initializers that are also inputs were defined with the inputs.
                 if (!_scope.Defined.Contains(initializer)) Define(initializer, location);
             }
-            foreach (var node in graph.Nodes)
-            {
-                foreach (var output in node.Outputs) _scope.NodeOutputs.Add(output);
-            }
             foreach (var node in graph.Nodes) VerifyNode(node, graph, location);
             for (int i = 0; i < graph.Outputs.Count; i++)
             {
@@ -121,43 +114,43 @@ public static class IrVerifier
 
         private void VerifyNode(Node node, Graph graph, string graphLocation)
         {
-            var location = $"{graphLocation}, node {node}";
-            if (!_nodes.Add(node))
+            // Locations are built only for diagnostics: formatting one per node would dominate the walk.
+            string Location() => $"{graphLocation}, node {node}";
+            if (!_nodes.TryAdd(node, graphLocation))
             {
-                Error(DiagnosticIds.InvalidGraph, $"node {node} appears twice (also in {_nodeLocations[node]})", location);
+                Error(DiagnosticIds.InvalidGraph, $"node {node} appears twice (also in {_nodes[node]})", Location());
                 return;
             }
-            _nodeLocations[node] = graphLocation;
-            if (node.Graph != graph) Error(DiagnosticIds.InvalidGraph, $"node {node} has Graph {Describe(node.Graph)} but is listed in graph '{graph.Name}'", location);
+            if (node.Graph != graph) Error(DiagnosticIds.InvalidGraph, $"node {node} has Graph {Describe(node.Graph)} but is listed in graph '{graph.Name}'", Location());
             for (int i = 0; i < node.Inputs.Count; i++)
             {
                 if (node.Inputs[i] is not { } input) continue;
                 _readers[input] = _readers.GetValueOrDefault(input) + 1;
-                if (!IsVisible(input)) Undefined(input, $"input {i} {input} of {node}", location);
+                if (!IsVisible(input)) Undefined(input, $"input {i} {input} of {node}", Location());
             }
             foreach (var attribute in node.Attributes)
             {
-                foreach (var subgraph in attribute.Subgraphs) VerifyGraph(subgraph, node, $"{location}, attribute '{attribute.Name}' graph '{subgraph.Name}'");
+                foreach (var subgraph in attribute.Subgraphs) VerifyGraph(subgraph, node, $"{Location()}, attribute '{attribute.Name}' graph '{subgraph.Name}'");
             }
             for (int i = 0; i < node.Outputs.Count; i++)
             {
                 var output = node.Outputs[i];
                 if (!ReferenceEquals(output.Producer, node) || output.OutputIndex != i || output.OwningGraph is not null)
                 {
-                    Error(DiagnosticIds.InvalidGraph, $"output {i} {output} of {node} has producer {Describe(output.Producer)} output {output.OutputIndex}", location);
+                    Error(DiagnosticIds.InvalidGraph, $"output {i} {output} of {node} has producer {Describe(output.Producer)} output {output.OutputIndex}", Location());
                 }
-                Define(output, location);
+                Define(output, graphLocation, node);
             }
         }
 
-        private void Define(Value value, string location)
+        private void Define(Value value, string location, Node? producer = null)
         {
             _readers.TryAdd(value, 0);
             for (var s = _scope; s is not null; s = s.Parent)
             {
                 if (s.Defined.Contains(value))
                 {
-                    Error(DiagnosticIds.InvalidGraph, $"value {value} is defined twice", location);
+                    Error(DiagnosticIds.InvalidGraph, $"value {value} is defined twice", producer is null ? location : $"{location}, node {producer}");
                     return;
                 }
             }
@@ -168,7 +161,7 @@ public static class IrVerifier
                 if (s.Names.TryGetValue(value.Name, out var other) && !ReferenceEquals(other, value))
                 {
                     _diagnostics.Add(new Diagnostic(DiagnosticIds.DuplicateValueName, Severity.Warning,
-                        $"value name '{value.Name}' is used by two values in the same scope", location, "the exporter renames one of them"));
+                        $"value name '{value.Name}' is used by two values in the same scope", producer is null ? location : $"{location}, node {producer}", "the exporter renames one of them"));
                     break;
                 }
             }
@@ -187,14 +180,16 @@ public static class IrVerifier
         private void Undefined(Value value, string what, string location)
         {
             _readers.TryAdd(value, 0);
-            if (_scope!.NodeOutputs.Contains(value))
+            // A producer listed in this graph (or an enclosing one) means "defined later", not "not defined".
+            var producerGraph = value.Producer?.Graph;
+            if (producerGraph is not null && producerGraph == _scope!.Graph)
             {
                 Error(DiagnosticIds.GraphCycle, $"{what} is read before its producer {value.Producer} runs: nodes are not in topological order (or form a cycle)", location);
                 return;
             }
-            for (var s = _scope.Parent; s is not null; s = s.Parent)
+            for (var s = _scope!.Parent; s is not null && producerGraph is not null; s = s.Parent)
             {
-                if (s.NodeOutputs.Contains(value))
+                if (s.Graph == producerGraph)
                 {
                     Error(DiagnosticIds.GraphCycle, $"{what} comes from enclosing {s.Location} but is produced after the node holding this subgraph", location);
                     return;
@@ -212,17 +207,17 @@ public static class IrVerifier
                 int valid = 0;
                 foreach (var use in value.Uses)
                 {
-                    if (!_nodes.Contains(use.Node))
+                    if (!_nodes.ContainsKey(use.Node))
                     {
                         Error(DiagnosticIds.InvalidGraph, $"use list of {value} names {use.Node}, which is not in the verified graphs", null);
                     }
                     else if (use.InputIndex >= use.Node.Inputs.Count || !ReferenceEquals(use.Node.Inputs[use.InputIndex], value))
                     {
-                        Error(DiagnosticIds.InvalidGraph, $"use list of {value} names input {use.InputIndex} of {use.Node}, which reads {Describe(use.InputIndex < use.Node.Inputs.Count ? use.Node.Inputs[use.InputIndex] : null)}", _nodeLocations[use.Node]);
+                        Error(DiagnosticIds.InvalidGraph, $"use list of {value} names input {use.InputIndex} of {use.Node}, which reads {Describe(use.InputIndex < use.Node.Inputs.Count ? use.Node.Inputs[use.InputIndex] : null)}", _nodes[use.Node]);
                     }
                     else if (!seen.Add(use))
                     {
-                        Error(DiagnosticIds.InvalidGraph, $"use list of {value} holds input {use.InputIndex} of {use.Node} twice", _nodeLocations[use.Node]);
+                        Error(DiagnosticIds.InvalidGraph, $"use list of {value} holds input {use.InputIndex} of {use.Node} twice", _nodes[use.Node]);
                     }
                     else valid++;
                 }
