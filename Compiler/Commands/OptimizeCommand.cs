@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Onnxc.Backends.Onnx;
 using Onnxc.Compiler.Cli;
 using Onnxc.Ir;
+using Onnxc.Ir.Text;
 using Onnxc.Passes;
 using Spectre.Console;
 
@@ -30,34 +31,58 @@ public static class OptimizeCommand
             Arity = ArgumentArity.ZeroOrOne,
         };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "print nothing but errors" };
-        var command = new Command("optimize", "Optimize a model and write the result") { model, output, level, passes, external, quiet };
+        var explain = new Option<bool>("--explain") { Description = "print what each rule rewrote and, for near misses, why it did not apply" };
+        var printAfter = new Option<string?>("--print-after") { Description = "print the graph in text form after this pass runs ('all' for every pass)" };
+        var target = new Option<string>("--target")
+        {
+            Description = "operators the output may use: 'ort' (standard + contrib, portable) or 'ort+onnxc' (also onnxc's custom ops)",
+            DefaultValueFactory = _ => "ort",
+        };
+        target.AcceptOnlyFromAmong("ort", "ort+onnxc");
+        var command = new Command("optimize", "Optimize a model and write the result") { model, output, level, passes, external, quiet, explain, printAfter, target };
         command.SetAction(parse => CommandRunner.Run(() =>
         {
             var input = parse.GetValue(model)!;
-            var target = parse.GetValue(output)!;
             var pipeline = parse.GetValue(passes) is { } names
                 ? Pipelines.FromNames(names.Split(',', StringSplitOptions.RemoveEmptyEntries))
                 : Pipelines.ForLevel(parse.GetValue(level));
             var externalThreshold = parse.GetResult(external) is { } given ? given.GetValueOrDefault<long?>() ?? DefaultExternalThreshold : (long?)null;
-            return Optimize(input, target, pipeline, externalThreshold, parse.GetValue(quiet));
+            var settings = new OptimizeSettings(
+                externalThreshold,
+                parse.GetValue(quiet),
+                parse.GetValue(printAfter),
+                new PassContext { Explain = parse.GetValue(explain), Target = parse.GetValue(target) == "ort+onnxc" ? EmissionTarget.OrtWithOnnxcOps : EmissionTarget.Ort });
+            return Optimize(input, parse.GetValue(output)!, pipeline, settings);
         }));
         return command;
     }
 
-    private static int Optimize(FileInfo input, FileInfo target, IReadOnlyList<PipelineStep> pipeline, long? externalThreshold, bool quiet)
+    private sealed record OptimizeSettings(long? ExternalThreshold, bool Quiet, string? PrintAfter, PassContext Context);
+
+    private static int Optimize(FileInfo input, FileInfo target, IReadOnlyList<PipelineStep> pipeline, OptimizeSettings settings)
     {
+        bool quiet = settings.Quiet;
         var clock = Stopwatch.StartNew();
         using var model = OnnxImporter.Load(input.FullName);
         var loadTime = clock.Elapsed;
         var before = ModelStatistics.Of(model);
 
-        var runs = new PassManager(pipeline).Run(model);
+        var manager = new PassManager(pipeline)
+        {
+            AfterPass = settings.PrintAfter is { } wanted ? (run, m) => PrintAfter(run, m, wanted) : null,
+            Verifier = PassVerification.FromEnvironment(),
+        };
+        var runs = manager.Run(model, settings.Context);
         var passTime = clock.Elapsed - loadTime;
 
-        OnnxExporter.Save(model, target.FullName, new ExportOptions { ExternalDataThreshold = externalThreshold });
+        OnnxExporter.Save(model, target.FullName, new ExportOptions { ExternalDataThreshold = settings.ExternalThreshold });
         var total = clock.Elapsed;
         if (quiet) return ExitCodes.Ok;
 
+        if (settings.Context.Explain)
+        {
+            foreach (var entry in settings.Context.Log) Console.WriteLine(entry);
+        }
         var after = ModelStatistics.Of(model);
         var table = new Table().AddColumns("pass", "iteration", "result", "time");
         foreach (var run in runs.Where(r => r.Result.Changed || runs.Count(x => x.Pass == r.Pass) == 1))
@@ -68,5 +93,12 @@ public static class OptimizeCommand
         AnsiConsole.MarkupLine($"nodes {before.NodeCount} -> {after.NodeCount}, parameters {Formatting.Bytes(before.ParameterBytes)} -> {Formatting.Bytes(after.ParameterBytes)}");
         AnsiConsole.MarkupLine($"wrote [bold]{Markup.Escape(target.FullName)}[/] in {Formatting.Seconds(total)} (load {Formatting.Seconds(loadTime)}, passes {Formatting.Seconds(passTime)})");
         return ExitCodes.Ok;
+    }
+
+    private static void PrintAfter(PassRun run, Model model, string wanted)
+    {
+        if (wanted != "all" && wanted != run.Pass) return;
+        Console.WriteLine($"// after {run.Pass} (iteration {run.Iteration}): {run.Result}");
+        Console.WriteLine(IrPrinter.Print(model));
     }
 }

@@ -15,7 +15,7 @@ public sealed class EliminateCommonSubexpressions : IPass
 
     public string Description => "merge identical nodes and identical small constants";
 
-    public PassResult Run(Model model)
+    public PassResult Run(Model model, PassContext context)
     {
         int constants = 0, nodes = 0;
         foreach (var graph in GraphWalk.AllGraphs(model).ToList())

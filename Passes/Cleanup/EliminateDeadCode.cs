@@ -9,7 +9,7 @@ public sealed class EliminateDeadCode : IPass
 
     public string Description => "remove nodes and initializers that no graph output depends on";
 
-    public PassResult Run(Model model)
+    public PassResult Run(Model model, PassContext context)
     {
         int nodes = 0, initializers = 0;
         // Inner graphs first: a dead node inside a branch may be the only reader of an outer value.

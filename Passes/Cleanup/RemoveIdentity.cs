@@ -9,7 +9,7 @@ public sealed class RemoveIdentity : IPass
 
     public string Description => "bypass Identity nodes and inference-mode Dropout";
 
-    public PassResult Run(Model model)
+    public PassResult Run(Model model, PassContext context)
     {
         int removed = 0;
         foreach (var graph in GraphWalk.AllGraphs(model))

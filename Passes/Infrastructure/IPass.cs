@@ -11,7 +11,19 @@ public interface IPass
     /// <summary>One line for <c>onnxc optimize --list-passes</c>.</summary>
     string Description { get; }
 
-    PassResult Run(Model model);
+    PassResult Run(Model model, PassContext context);
+
+    /// <summary>How far outputs may move after this pass; contract tests hold every pass to it.</summary>
+    PassTolerance Tolerance => PassTolerance.Lossless;
+}
+
+/// <summary>
+/// The output drift a pass declares (numpy.allclose style: |a-b| &lt;= atol + rtol·|b|). Lossless rewrites still
+/// reorder float arithmetic, so they get fp32 rounding room, not zero.
+/// </summary>
+public sealed record PassTolerance(string Name, double Rtol, double Atol)
+{
+    public static readonly PassTolerance Lossless = new("lossless", 1e-4, 1e-5);
 }
 
 /// <summary>What a pass did: whether anything changed, and named counts for the report ("removed-nodes": 130).</summary>

@@ -23,21 +23,22 @@ public sealed class PassManager(IReadOnlyList<PipelineStep> steps)
     /// <summary>Called after each pass, e.g. to print the graph for <c>--print-after</c>.</summary>
     public Action<PassRun, Model>? AfterPass { get; init; }
 
-    public IReadOnlyList<PassRun> Run(Model model)
+    public IReadOnlyList<PassRun> Run(Model model, PassContext? context = null)
     {
+        context ??= new PassContext();
         var runs = new List<PassRun>();
         foreach (var step in steps)
         {
             switch (step)
             {
                 case PipelineStep.Single single:
-                    RunPass(single.Pass, model, runs, 1);
+                    RunPass(single.Pass, model, context, runs, 1);
                     break;
                 case PipelineStep.Fixpoint group:
                     for (int iteration = 1; iteration <= group.MaxIterations; iteration++)
                     {
                         bool changed = false;
-                        foreach (var pass in group.Passes) changed |= RunPass(pass, model, runs, iteration).Changed;
+                        foreach (var pass in group.Passes) changed |= RunPass(pass, model, context, runs, iteration).Changed;
                         if (!changed) break;
                     }
                     break;
@@ -46,10 +47,11 @@ public sealed class PassManager(IReadOnlyList<PipelineStep> steps)
         return runs;
     }
 
-    private PassResult RunPass(IPass pass, Model model, List<PassRun> runs, int iteration)
+    private PassResult RunPass(IPass pass, Model model, PassContext context, List<PassRun> runs, int iteration)
     {
+        context.CurrentPass = pass.Name;
         var clock = Stopwatch.StartNew();
-        var result = pass.Run(model);
+        var result = pass.Run(model, context);
         var run = new PassRun(pass.Name, result, clock.Elapsed, iteration);
         runs.Add(run);
         if (Verifier?.Invoke(model) is { } problem)

@@ -26,7 +26,7 @@ public class CleanupPassTests
         var live = graph.Append("Neg", new[] { x });
         graph.AddOutput(live.Output());
 
-        var result = new EliminateDeadCode().Run(model);
+        var result = new EliminateDeadCode().Run(model, new PassContext());
 
         Assert.True(result.Changed);
         Assert.Equal(2, result.Counts["removed-nodes"]);
@@ -52,7 +52,7 @@ public class CleanupPassTests
         var branch = graph.Append("If", new[] { cond }, attributes: new[] { Attribute.FromGraph("then_branch", thenBranch), Attribute.FromGraph("else_branch", elseBranch) });
         graph.AddOutput(branch.Output());
 
-        new EliminateDeadCode().Run(model);
+        new EliminateDeadCode().Run(model, new PassContext());
 
         Assert.Equal(new[] { "Abs" }, thenBranch.Nodes.Select(n => n.OpType));
         Assert.Equal(2, x.Uses.Count);
@@ -84,7 +84,7 @@ public class CleanupPassTests
         var id = model.Graph.Append("Identity", new[] { x }, outputHint: "y");
         model.Graph.AddOutput(id.Output());
 
-        var result = new RemoveIdentity().Run(model);
+        var result = new RemoveIdentity().Run(model, new PassContext());
 
         Assert.False(result.Changed);
         Assert.Single(model.Graph.Nodes);
@@ -132,12 +132,12 @@ public class CommonSubexpressionTests
         graph.AddOutput(sum.Output());
         var model = new Model(graph);
 
-        var result = new EliminateCommonSubexpressions().Run(model);
+        var result = new EliminateCommonSubexpressions().Run(model, new PassContext());
 
         Assert.Equal(1, result.Counts["merged-initializers"]);
         Assert.Equal(1, result.Counts["merged-nodes"]);
         Assert.Same(sum.Input(0), sum.Input(1));
         Assert.NotSame(sum.Input(2), sum.Input(3));
-        Assert.False(new EliminateCommonSubexpressions().Run(model).Changed);
+        Assert.False(new EliminateCommonSubexpressions().Run(model, new PassContext()).Changed);
     }
 }
