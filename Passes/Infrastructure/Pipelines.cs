@@ -1,6 +1,7 @@
 using Onnxc.Ir;
 using Onnxc.Passes.Cleanup;
 using Onnxc.Passes.Fusion;
+using Onnxc.Passes.Normalization;
 
 namespace Onnxc.Passes;
 
@@ -13,7 +14,12 @@ public static class Pipelines
         new RemoveIdentity(),
         new EliminateCommonSubexpressions(),
         new EliminateDeadCode(),
+        new InferShapes(),
+        new FoldConstants(),
+        new RemoveNoOps(),
         new FuseLayerNormPass(),
+        // Not in -O1/-O2: it rewrites weights (re-centering) and changes LayerNorm into RMSNorm, so it is opt-in.
+        new ConvertLayerNormToRmsNorm(),
     };
 
     public static IPass FindPass(string name) =>
@@ -26,11 +32,26 @@ public static class Pipelines
         // -O2: -O1's clean-up first (duplicates merged, so each pattern sees one value per computation), then the
         // fusions, then the clean-up again for the constants and shape chains the fusions leave unread.
         >= 2 => ForLevel(1).Concat(Level2Fusions()).Concat(ForLevel(1)).ToArray(),
-        // Clean-up: bypassing no-ops and merging duplicates expose dead producers and new duplicates, so the
-        // three repeat together until nothing changes.
         _ => new PipelineStep[]
         {
-            new PipelineStep.Fixpoint(new IPass[] { new RemoveIdentity(), new EliminateCommonSubexpressions(), new EliminateDeadCode() }),
+            // Clean-up repeats as a group until nothing changes, because each pass exposes work for the others:
+            // folding makes Reshape targets and Slice bounds constant, which makes reshapes provably no-ops;
+            // removing no-ops and Identity lets CSE see equal inputs; CSE merges the constants folding produced.
+            new PipelineStep.Fixpoint(new IPass[]
+            {
+                // Identity and inference Dropout first: they hide constants from the folder and shapes from no-op checks.
+                new RemoveIdentity(),
+                // Types and static dims for everything after: Shape of a static value folds, no-op checks compare shapes.
+                new InferShapes(),
+                // Constants (shape arithmetic: Shape→Gather→Unsqueeze→Concat) collapse into initializers.
+                new FoldConstants(),
+                // Nodes whose output equals their input (often only provable once their shape inputs are folded).
+                new RemoveNoOps(),
+                // Duplicates: the folder emits one initializer per folded node, often with equal contents.
+                new EliminateCommonSubexpressions(),
+                // Last: everything above leaves producers and initializers nobody reads.
+                new EliminateDeadCode(),
+            }),
         },
     };
 
