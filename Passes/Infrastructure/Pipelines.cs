@@ -1,5 +1,6 @@
 using Onnxc.Ir;
 using Onnxc.Passes.Cleanup;
+using Onnxc.Passes.Fusion.Attention;
 
 namespace Onnxc.Passes;
 
@@ -12,6 +13,7 @@ public static class Pipelines
         new RemoveIdentity(),
         new EliminateCommonSubexpressions(),
         new EliminateDeadCode(),
+        new AttentionFusionPass(),
     };
 
     public static IPass FindPass(string name) =>
@@ -21,13 +23,23 @@ public static class Pipelines
     public static IReadOnlyList<PipelineStep> ForLevel(int level) => level switch
     {
         0 => Array.Empty<PipelineStep>(),
-        // Clean-up: bypassing no-ops and merging duplicates expose dead producers and new duplicates, so the
-        // three repeat together until nothing changes.
+        1 => new PipelineStep[] { CleanUp() },
+        // Fusions run on a cleaned graph (no Identity between the mask buffer and its Slices, shared shape
+        // chains merged). Attention comes after the norm fusions because it only reads the projections' inputs,
+        // whatever produced them; the trailing clean-up drops the Shape/Gather chains the fused heads no longer read
+        // and merges the per-layer mask Expands into one.
         _ => new PipelineStep[]
         {
-            new PipelineStep.Fixpoint(new IPass[] { new RemoveIdentity(), new EliminateCommonSubexpressions(), new EliminateDeadCode() }),
+            CleanUp(),
+            new PipelineStep.Single(new AttentionFusionPass()),
+            CleanUp(),
         },
     };
+
+    // Clean-up: bypassing no-ops and merging duplicates expose dead producers and new duplicates, so the three
+    // repeat together until nothing changes.
+    private static PipelineStep CleanUp() =>
+        new PipelineStep.Fixpoint(new IPass[] { new RemoveIdentity(), new EliminateCommonSubexpressions(), new EliminateDeadCode() });
 
     /// <summary>A pipeline of named passes, in the order given.</summary>
     public static IReadOnlyList<PipelineStep> FromNames(IEnumerable<string> names) =>
