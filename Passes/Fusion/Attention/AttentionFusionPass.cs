@@ -21,5 +21,8 @@ public sealed class AttentionFusionPass : IPass
 
     public string Description => "fuse self-attention subgraphs (BERT, ViT, GPT-2 causal) into com.microsoft Attention";
 
+    /// <summary>The fused kernel reorders fp32 sums (packed GEMM, scale folded into the product).</summary>
+    public PassTolerance Tolerance { get; } = new("fp32-attention", 1e-4, 1e-4);
+
     public PassResult Run(Model model, PassContext context) => _analysis.Run(model, () => _rules.Run(model, context));
 }
