@@ -96,6 +96,14 @@ public sealed class QuantizeOptions
         var report = _pass.Report;
         long before = FileBytes(inputPath), after = FileBytes(outputPath);
         FidelityResult? fidelity = null;
+        // RTN never reads calibration data, so its held-back samples are loaded here for the fidelity check.
+        if (_heldBack is null && parse.GetValue(_calibration) is { } path)
+        {
+            using var runner = new OrtRunner(inputPath);
+            var all = CalibrationData.Load(path, runner.Inputs);
+            int count = parse.GetValue(_samples);
+            if (all.Count > count) _heldBack = all.Skip(count).Take(256);
+        }
         if (_heldBack is { Count: > 0 } held) fidelity = EndToEndFidelity.Measure(inputPath, outputPath, held);
         var o = _pass.Options;
         string settings = $"int{o.Bits} {o.Method.ToString().ToLowerInvariant()}, block {o.BlockSize}, {(o.Symmetric ? "symmetric" : "zero points")}";
