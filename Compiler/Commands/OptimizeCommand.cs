@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using Onnxc.Backends.Onnx;
 using Onnxc.Compiler.Cli;
+using Onnxc.Compiler.Commands.Optimize;
 using Onnxc.Ir;
 using Onnxc.Ir.Text;
 using Onnxc.Passes;
@@ -40,6 +41,8 @@ public static class OptimizeCommand
         };
         target.AcceptOnlyFromAmong("ort", "ort+onnxc");
         var command = new Command("optimize", "Optimize a model and write the result") { model, output, level, passes, external, quiet, explain, printAfter, target };
+        var quantize = new QuantizeOptions();
+        quantize.AddTo(command);
         command.SetAction(parse => CommandRunner.Run(() =>
         {
             var input = parse.GetValue(model)!;
@@ -52,7 +55,9 @@ public static class OptimizeCommand
                 parse.GetValue(quiet),
                 parse.GetValue(printAfter),
                 new PassContext { Explain = parse.GetValue(explain), Target = parse.GetValue(target) == "ort+onnxc" ? EmissionTarget.OrtWithOnnxcOps : EmissionTarget.Ort });
-            return Optimize(input, parse.GetValue(output)!, pipeline, settings);
+            int code = Optimize(input, parse.GetValue(output)!, quantize.Extend(parse, pipeline), settings);
+            quantize.WriteReport(parse, input.FullName, parse.GetValue(output)!.FullName);
+            return code;
         }));
         return command;
     }
