@@ -1,5 +1,6 @@
 using Onnxc.Ir;
 using Onnxc.Passes.Cleanup;
+using Onnxc.Passes.Sparsity;
 
 namespace Onnxc.Passes;
 
@@ -28,6 +29,15 @@ public static class Pipelines
             new PipelineStep.Fixpoint(new IPass[] { new RemoveIdentity(), new EliminateCommonSubexpressions(), new EliminateDeadCode() }),
         },
     };
+
+    /// <summary>
+    /// <c>--sparsity 2:4</c>: pruning runs after the -O pipeline so fusions see (and keep) the dense MatMul/Add/Gelu
+    /// shapes they match and SparseMatMul24 can absorb a fused Gelu; dead-code clean-up then drops the dense weights.
+    /// prune-2-4 is not in <see cref="AllPasses"/>: it is lossy, needs options and calibration data, and no elementwise
+    /// tolerance describes it (it is judged by the task metric).
+    /// </summary>
+    public static IReadOnlyList<PipelineStep> WithSparsity(IReadOnlyList<PipelineStep> pipeline, Prune24Options options) =>
+        pipeline.Concat(new PipelineStep[] { new PipelineStep.Single(new Prune24Pass(options)), new PipelineStep.Single(new EliminateDeadCode()) }).ToList();
 
     /// <summary>A pipeline of named passes, in the order given.</summary>
     public static IReadOnlyList<PipelineStep> FromNames(IEnumerable<string> names) =>

@@ -13,6 +13,9 @@ public enum SparsityMethod
     SparseGpt,
 }
 
+/// <summary>Hessians of layer inputs (value, K) of a model; inputs no calibration sample reached may be missing.</summary>
+public delegate IReadOnlyDictionary<Value, double[]> HessianSource(Model model, IReadOnlyList<(Value Input, int K)> inputs);
+
 /// <summary>Settings of <see cref="Prune24Pass"/>: method, which layers, and when a layer is too sensitive to prune.</summary>
 public sealed record Prune24Options
 {
@@ -32,10 +35,11 @@ public sealed record Prune24Options
     public double? MaxRelativeError { get; init; }
 
     /// <summary>
-    /// The Hessian XᵀX [K, K] (row-major) of a layer's input activation from calibration data, or null when unknown.
-    /// Required by <see cref="SparsityMethod.SparseGpt"/>; also sharpens the sensitivity measure.
+    /// Calibration Hessians XᵀX [K, K] (row-major) of the given layer inputs, asked once per run for every selected
+    /// layer (the calibration service runs the model once for all). Required by <see cref="SparsityMethod.SparseGpt"/>;
+    /// also sharpens the sensitivity measure.
     /// </summary>
-    public Func<Value, double[]?>? Hessian { get; init; }
+    public HessianSource? Hessians { get; init; }
 
     /// <summary>SparseGPT's dampening, a fraction of the mean Hessian diagonal.</summary>
     public double Dampening { get; init; } = SparseGptPruning.DefaultDampening;

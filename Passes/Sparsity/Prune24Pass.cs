@@ -22,16 +22,15 @@ public sealed class Prune24Pass(Prune24Options options) : IPass
 
     public PassResult Run(Model model, PassContext context)
     {
-        if (options.Method == SparsityMethod.SparseGpt && options.Hessian is null)
+        if (options.Method == SparsityMethod.SparseGpt && options.Hessians is null)
         {
             throw new OnnxcException(DiagnosticIds.Usage, "SparseGPT needs calibration data for the layer Hessians", hint: "pass --calibration DIR, or use --sparsity-method magnitude");
         }
-        int pruned = 0, sparse = 0, replaced = 0;
+        var layers = new List<(LinearLayer Layer, float[] Rows, bool AlreadySparse)>();
         foreach (var graph in GraphWalk.AllGraphs(model))
         {
-            foreach (var node in graph.Nodes.ToList())
+            foreach (var node in graph.Nodes)
             {
-                if (node.Graph is null) continue;  // removed as part of an earlier fusion
                 var layer = LinearLayer.Find(node, out var reason);
                 if (layer is null)
                 {
@@ -40,26 +39,34 @@ public sealed class Prune24Pass(Prune24Options options) : IPass
                 }
                 if (!Selected(layer, context)) continue;
                 var rows = layer.ReadRows();
-                bool alreadySparse = Sparse24Format.IsTwoFour(rows, layer.N, layer.K);
-                if (!alreadySparse)
-                {
-                    if (!TryPrune(layer, rows, context)) continue;
-                    pruned++;
-                }
-                string? why = context.Target == EmissionTarget.OrtWithOnnxcOps ? SparseMatMul24Emitter.Check(layer) : "portable target";
-                if (why is null)
-                {
-                    replaced += SparseMatMul24Emitter.Emit(model, layer, rows);
-                    sparse++;
-                    context.Record("2:4", node, true, $"SparseMatMul24 [{layer.N}x{layer.K}]");
-                }
-                else if (!alreadySparse)
-                {
-                    ReplaceWeight(layer, rows);
-                    context.Record("2:4", node, true, $"pruned [{layer.N}x{layer.K}] in place" + (context.Target == EmissionTarget.OrtWithOnnxcOps ? $" (stays dense: {why})" : ""));
-                }
-                DropIfUnused(layer.Weight);
+                layers.Add((layer, rows, Sparse24Format.IsTwoFour(rows, layer.N, layer.K)));
             }
+        }
+        var toPrune = layers.Where(l => !l.AlreadySparse).Select(l => (l.Layer.Activation, l.Layer.K)).Distinct().ToList();
+        var hessians = options.Hessians is { } source && toPrune.Count > 0 ? source(model, toPrune) : new Dictionary<Value, double[]>();
+
+        int pruned = 0, sparse = 0, replaced = 0;
+        foreach (var (layer, rows, alreadySparse) in layers)
+        {
+            var node = layer.Node;
+            if (!alreadySparse)
+            {
+                if (!TryPrune(layer, rows, hessians.GetValueOrDefault(layer.Activation), context)) continue;
+                pruned++;
+            }
+            string? why = context.Target == EmissionTarget.OrtWithOnnxcOps ? SparseMatMul24Emitter.Check(layer) : "portable target";
+            if (why is null)
+            {
+                replaced += SparseMatMul24Emitter.Emit(model, layer, rows);
+                sparse++;
+                context.Record("2:4", node, true, $"SparseMatMul24 [{layer.N}x{layer.K}]");
+            }
+            else if (!alreadySparse)
+            {
+                ReplaceWeight(layer, rows);
+                context.Record("2:4", node, true, $"pruned [{layer.N}x{layer.K}] in place" + (context.Target == EmissionTarget.OrtWithOnnxcOps ? $" (stays dense: {why})" : ""));
+            }
+            DropIfUnused(layer.Weight);
         }
         return PassResult.Of(("pruned-layers", pruned), ("sparse-matmul24", sparse), ("fused-nodes", replaced - sparse));
     }
@@ -80,10 +87,9 @@ public sealed class Prune24Pass(Prune24Options options) : IPass
     }
 
     /// <summary>Prunes <paramref name="rows"/> in place unless the layer is too sensitive (then rows are restored and false returned).</summary>
-    private bool TryPrune(LinearLayer layer, float[] rows, PassContext context)
+    private bool TryPrune(LinearLayer layer, float[] rows, double[]? hessian, PassContext context)
     {
         var original = (float[])rows.Clone();
-        var hessian = options.Hessian?.Invoke(layer.Activation);
         if (hessian is not null && hessian.Length != layer.K * layer.K)
         {
             throw new OnnxcException(DiagnosticIds.ShapeMismatch, $"calibration Hessian of '{layer.Activation.Name}' has {hessian.Length} entries, {layer.K}x{layer.K} expected");
@@ -117,7 +123,7 @@ public sealed class Prune24Pass(Prune24Options options) : IPass
     private static void ReplaceWeight(LinearLayer layer, float[] rows)
     {
         var graph = layer.Node.Graph!;
-        var pruned = graph.AddInitializer(layer.Weight.Name + ".2of4", layer.ToStoredTensor(rows));
+        var pruned = graph.AddInitializer(InitializerNames.Unique(graph, layer.Weight.Name + ".2of4"), layer.ToStoredTensor(rows));
         layer.Node.ReplaceInput(LinearLayer.WeightInput, pruned);
     }
 

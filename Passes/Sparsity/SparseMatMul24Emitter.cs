@@ -29,8 +29,8 @@ internal static class SparseMatMul24Emitter
     {
         var graph = layer.Node.Graph!;
         var (values, meta) = Sparse24Format.Compress(prunedRows, layer.N, layer.K);
-        var valuesInit = graph.AddInitializer(layer.Weight.Name + ".2of4.values", layer.ToElementType(values, layer.N, layer.K / 2));
-        var metaInit = graph.AddInitializer(layer.Weight.Name + ".2of4.meta", Tensor.FromArray(meta, layer.N, Sparse24Format.MetaBytesPerRow(layer.K)));
+        var valuesInit = graph.AddInitializer(InitializerNames.Unique(graph, layer.Weight.Name + ".2of4.values"), layer.ToElementType(values, layer.N, layer.K / 2));
+        var metaInit = graph.AddInitializer(InitializerNames.Unique(graph, layer.Weight.Name + ".2of4.meta"), Tensor.FromArray(meta, layer.N, Sparse24Format.MetaBytesPerRow(layer.K)));
 
         var fused = new List<Node> { layer.Node };
         Value? bias = layer.Node.Is("Gemm") ? layer.Node.Input(2) : null;
