@@ -162,6 +162,11 @@ OrtStatusPtr SparseMatMul24Op<T>::InferOutputShape(Ort::ShapeInferContext& conte
     return Ort::GetApi().CreateStatus(ORT_INVALID_ARGUMENT, "SparseMatMul24: A must have rank >= 1 and B_values rank 2");
   }
   shape.back() = values[0];
+  // ORT hands unknown dims over as -1 and would write them back as dim_value -1, which later shape inference
+  // rejects; leave the shape unset (the type still comes from the op's type declaration) in that case.
+  for (const auto& dim : shape) {
+    if (dim.IsInt() && dim.AsInt() < 0) return nullptr;
+  }
   auto status = context.SetOutputShape(0, shape, ElementType<T>());
   return status.release();
 }
