@@ -43,12 +43,15 @@ public static class OptimizeCommand
         var command = new Command("optimize", "Optimize a model and write the result") { model, output, level, passes, external, quiet, explain, printAfter, target };
         var quantize = new QuantizeOptions();
         quantize.AddTo(command);
+        var sparsity = new SparsityOptions();
+        sparsity.AddTo(command);
         command.SetAction(parse => CommandRunner.Run(() =>
         {
             var input = parse.GetValue(model)!;
             var pipeline = parse.GetValue(passes) is { } names
                 ? Pipelines.FromNames(names.Split(',', StringSplitOptions.RemoveEmptyEntries))
                 : Pipelines.ForLevel(parse.GetValue(level));
+            pipeline = sparsity.Apply(parse, pipeline, input);
             var externalThreshold = parse.GetResult(external) is { } given ? given.GetValueOrDefault<long?>() ?? DefaultExternalThreshold : (long?)null;
             var settings = new OptimizeSettings(
                 externalThreshold,

@@ -3,6 +3,7 @@ using Onnxc.Passes.Cleanup;
 using Onnxc.Passes.Fusion;
 using Onnxc.Passes.Fusion.Attention;
 using Onnxc.Passes.Normalization;
+using Onnxc.Passes.Sparsity;
 
 namespace Onnxc.Passes;
 
@@ -69,6 +70,15 @@ public static class Pipelines
         // Attention reads only the projections' inputs, whatever produced them, so it can follow the norm fusions.
         new PipelineStep.Single(new AttentionFusionPass()),
     };
+
+    /// <summary>
+    /// <c>--sparsity 2:4</c>: pruning runs after the -O pipeline so fusions see (and keep) the dense MatMul/Add/Gelu
+    /// shapes they match and SparseMatMul24 can absorb a fused Gelu; dead-code clean-up then drops the dense weights.
+    /// prune-2-4 is not in <see cref="AllPasses"/>: it is lossy, needs options and calibration data, and no elementwise
+    /// tolerance describes it (it is judged by the task metric).
+    /// </summary>
+    public static IReadOnlyList<PipelineStep> WithSparsity(IReadOnlyList<PipelineStep> pipeline, Prune24Options options) =>
+        pipeline.Concat(new PipelineStep[] { new PipelineStep.Single(new Prune24Pass(options)), new PipelineStep.Single(new EliminateDeadCode()) }).ToList();
 
     /// <summary>A pipeline of named passes, in the order given.</summary>
     public static IReadOnlyList<PipelineStep> FromNames(IEnumerable<string> names) =>
