@@ -99,7 +99,7 @@ internal sealed class ResidualStreamAnalysis
             return null;
         }
         if (value.Producer is not { } producer) return Refuse(consumer, $"{value} written to the residual stream is a graph input");
-        if (producer.Is("LayerNormalization")) return Refuse(producer, $"post-LN: LayerNorm output {value} feeds the residual stream");
+        if (producer.OpType is "LayerNormalization" or "SimplifiedLayerNormalization") return ProveNode(producer, axis); // post-LN: named there
         // Re-centering changes this value, so nothing but the stream may read it.
         if (value.IsGraphOutput || value.Uses.Count != 1) return Refuse(producer, $"{value} written to the residual stream is also read elsewhere");
         return ProveNode(producer, axis);
@@ -110,6 +110,8 @@ internal sealed class ResidualStreamAnalysis
         var output = node.Output();
         int rank = output.Shape?.Rank ?? -1;
         if (node.Domain.Length > 0) return NotLinear(node);
+        // Post-LN: a LayerNorm's output is itself (part of) the stream, and its mean is not zero.
+        if (node.OpType is "LayerNormalization" or "SimplifiedLayerNormalization") return Refuse(node, $"post-LN: LayerNorm output {output} feeds the residual stream");
         switch (node.OpType)
         {
             case "Add":
