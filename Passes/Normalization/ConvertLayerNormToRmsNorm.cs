@@ -77,6 +77,8 @@ public sealed class ConvertLayerNormToRmsNorm : IPass
             add.Output().Type = output.Type;
             result = add.Output();
         }
+        // The result keeps the LayerNorm's output name (a graph output hands its name over in ReplaceAllUsesWith).
+        if (!output.IsGraphOutput) (result.Name, output.Name) = (output.Name, result.Name);
         output.ReplaceAllUsesWith(result);
         graph.Remove(layerNorm);
     }

@@ -99,9 +99,10 @@ internal sealed class ResidualStreamAnalysis
             return null;
         }
         if (value.Producer is not { } producer) return Refuse(consumer, $"{value} written to the residual stream is a graph input");
-        if (producer.Is("LayerNormalization")) return Refuse(producer, $"post-LN: LayerNorm output {value} feeds the residual stream");
+        if (producer.OpType is "LayerNormalization" or "SimplifiedLayerNormalization") return ProveNode(producer, axis); // post-LN: named there
         // Re-centering changes this value, so nothing but the stream may read it.
-        if (value.IsGraphOutput || value.Uses.Count != 1) return Refuse(producer, $"{value} written to the residual stream is also read elsewhere");
+        // Shape and Size read only the type, which re-centering keeps (ViT reads the patch tensor's shape for the class token).
+        if (value.IsGraphOutput || value.Uses.Count(u => !u.Node.Is("Shape") && !u.Node.Is("Size")) != 1) return Refuse(producer, $"{value} written to the residual stream is also read elsewhere");
         return ProveNode(producer, axis);
     }
 
@@ -110,6 +111,8 @@ internal sealed class ResidualStreamAnalysis
         var output = node.Output();
         int rank = output.Shape?.Rank ?? -1;
         if (node.Domain.Length > 0) return NotLinear(node);
+        // Post-LN: a LayerNorm's output is itself (part of) the stream, and its mean is not zero.
+        if (node.OpType is "LayerNormalization" or "SimplifiedLayerNormalization") return Refuse(node, $"post-LN: LayerNorm output {output} feeds the residual stream");
         switch (node.OpType)
         {
             case "Add":
@@ -161,6 +164,9 @@ internal sealed class ResidualStreamAnalysis
                     if (!inShape[a].Equals(outShape[a]) || (!inShape[a].IsStatic && inShape[a].Symbol is null)) return Refuse(node, $"{node} moves the hidden dimension");
                 }
                 return ProveOperand(node, 0, axis);
+            case "Expand":
+                // Broadcasting copies values along other axes (ViT's class token): zero mean along the hidden axis survives.
+                return MapBroadcastAxis(node.Input(0), rank, axis) is { } expanded ? ProveOperand(node, 0, expanded) : NotLinear(node);
             case "Identity" or "Dropout":
                 return ProveOperand(node, 0, axis);
             default:

@@ -54,14 +54,16 @@ internal static class FoldEvaluator
 
     private static HostTensor? ShapeOf(Node node)
     {
-        if (node.Input(0)?.Shape?.StaticDims is not { } dims) return null;
-        // Shape's start/end (opset 15): negative counts from the back, both clamp to [0, rank].
-        int rank = dims.Length;
+        if (node.Input(0)?.Shape is not { } shape) return null;
+        // Shape's start/end (opset 15): negative counts from the back, both clamp to [0, rank]. Only the selected
+        // dims need to be static, so Shape(x, start=1) of [batch,3,4] folds to [3,4].
+        int rank = shape.Rank;
         long start = node.GetInt("start", 0), end = node.GetAttribute("end")?.AsInt() ?? rank;
         start = Math.Clamp(start < 0 ? start + rank : start, 0, rank);
         end = Math.Clamp(end < 0 ? end + rank : end, 0, rank);
-        long count = Math.Max(0, end - start);
-        return HostTensor.Of(new[] { count }, dims.Skip((int)start).Take((int)count).ToArray());
+        var selected = shape.Skip((int)start).Take((int)Math.Max(0, end - start)).ToList();
+        if (selected.Any(d => !d.IsStatic)) return null;
+        return HostTensor.Of(new[] { (long)selected.Count }, selected.Select(d => d.Value!.Value).ToArray());
     }
 
     private static HostTensor? Reshape(HostTensor data, long[] target, bool allowZero)
