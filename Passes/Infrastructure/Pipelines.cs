@@ -1,5 +1,6 @@
 using Onnxc.Ir;
 using Onnxc.Passes.Cleanup;
+using Onnxc.Passes.Fusion;
 
 namespace Onnxc.Passes;
 
@@ -12,6 +13,7 @@ public static class Pipelines
         new RemoveIdentity(),
         new EliminateCommonSubexpressions(),
         new EliminateDeadCode(),
+        new FuseLayerNormPass(),
     };
 
     public static IPass FindPass(string name) =>
@@ -21,12 +23,22 @@ public static class Pipelines
     public static IReadOnlyList<PipelineStep> ForLevel(int level) => level switch
     {
         0 => Array.Empty<PipelineStep>(),
+        // -O2: -O1's clean-up first (duplicates merged, so each pattern sees one value per computation), then the
+        // fusions, then the clean-up again for the constants and shape chains the fusions leave unread.
+        >= 2 => ForLevel(1).Concat(Level2Fusions()).Concat(ForLevel(1)).ToArray(),
         // Clean-up: bypassing no-ops and merging duplicates expose dead producers and new duplicates, so the
         // three repeat together until nothing changes.
         _ => new PipelineStep[]
         {
             new PipelineStep.Fixpoint(new IPass[] { new RemoveIdentity(), new EliminateCommonSubexpressions(), new EliminateDeadCode() }),
         },
+    };
+
+    /// <summary>The fusions of -O2, in dependency order.</summary>
+    private static IEnumerable<PipelineStep> Level2Fusions() => new PipelineStep[]
+    {
+        // LayerNorm first: the Skip-LayerNorm fusion starts from the LayerNormalization it produces.
+        new PipelineStep.Single(new FuseLayerNormPass()),
     };
 
     /// <summary>A pipeline of named passes, in the order given.</summary>

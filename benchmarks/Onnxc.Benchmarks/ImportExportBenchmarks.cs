@@ -8,7 +8,7 @@ namespace Onnxc.Benchmarks;
 /// Import + export of a BERT-base-sized model (110M parameters, weights in external data), the round trip every
 /// `onnxc optimize` pays. Goal (issue 3): under 2 s. Peak memory is measured out of process by scripts/bench.sh.
 /// </summary>
-[SimpleJob(launchCount: 1, warmupCount: 1, iterationCount: 5)]
+[Config(typeof(InProcessConfig))]
 [MemoryDiagnoser]
 public class ImportExportBenchmarks
 {

@@ -18,7 +18,7 @@ public sealed class BadInputTests : IDisposable
     public void Dispose() => _dir.Delete(recursive: true);
 
     /// <summary>Case name → (expected id, text the message must contain, how to write the model folder).</summary>
-    private static readonly Dictionary<string, (string Id, string Mentions, Action<string> Write)> Cases = new()
+    internal static readonly Dictionary<string, (string Id, string Mentions, Action<string> Write)> Cases = new()
     {
         ["empty file"] = (DiagnosticIds.EmptyFile, "empty", path => File.WriteAllBytes(path, Array.Empty<byte>())),
         ["truncated protobuf"] = (DiagnosticIds.MalformedProtobuf, "model.onnx", path =>
