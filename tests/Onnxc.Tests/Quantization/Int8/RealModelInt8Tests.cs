@@ -1,4 +1,4 @@
-using Onnxc.Compiler.Quantization;
+using Onnxc.Passes.Calibration;
 using Onnxc.Conformance;
 using Onnxc.Ir;
 using Onnxc.Passes;
@@ -37,9 +37,8 @@ public class RealModelInt8Tests(ITestOutputHelper output)
         var (x, y, path) = VitData();
         using var model = TaskMetrics.Load(path);
         double before = TaskMetrics.Accuracy(model, x, y, CalibrationRows, 2000 - CalibrationRows);
-        var calibration = new OrtModelEvaluator(TaskMetrics.Batches("pixel_values", x, 0, CalibrationRows, 50));
-        var histograms = calibration.CollectHistograms(model, QuantizeInt8Static.ActivationsToCalibrate(model));
-        var ranges = histograms.ToDictionary(p => p.Key, p => RangeSelection.Select(p.Value, method));
+        var calibration = new CalibrationService(TaskMetrics.Batches("pixel_values", x, 0, CalibrationRows, 50));
+        var ranges = ActivationRanges.Collect(model, calibration, method);
         var result = new QuantizeInt8Static(ranges).Run(model, new PassContext());
         double after = TaskMetrics.Accuracy(model, x, y, CalibrationRows, 2000 - CalibrationRows);
         output.WriteLine($"vit-mnist int8 static {method} ({result}): accuracy {before:P2} -> {after:P2} on rows 200..1999 (calibrated on rows 0..199)");
@@ -62,9 +61,8 @@ public class RealModelInt8Tests(ITestOutputHelper output)
         IPass pass = new QuantizeInt8Dynamic();
         if (mode == "static")
         {
-            var calibration = new OrtModelEvaluator(TaskMetrics.Batches("input_ids", x, 0, calibrationRows, 16));
-            var histograms = calibration.CollectHistograms(model, QuantizeInt8Static.ActivationsToCalibrate(model));
-            pass = new QuantizeInt8Static(histograms.ToDictionary(p => p.Key, p => RangeSelection.Select(p.Value, CalibrationMethod.Percentile)));
+            var calibration = new CalibrationService(TaskMetrics.Batches("input_ids", x, 0, calibrationRows, 16));
+            pass = new QuantizeInt8Static(ActivationRanges.Collect(model, calibration, CalibrationMethod.Percentile));
         }
         var result = pass.Run(model, new PassContext());
         double after = TaskMetrics.CrossEntropy(model, x, y, calibrationRows, rows);
