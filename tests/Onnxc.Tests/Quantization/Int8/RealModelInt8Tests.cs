@@ -23,7 +23,7 @@ public class RealModelInt8Tests(ITestOutputHelper output)
         double before = TaskMetrics.Accuracy(model, x, y, CalibrationRows, 2000 - CalibrationRows);
         var result = new QuantizeInt8Dynamic().Run(model, new PassContext());
         double after = TaskMetrics.Accuracy(model, x, y, CalibrationRows, 2000 - CalibrationRows);
-        output.WriteLine($"vit-mnist int8 dynamic ({result}): accuracy {before:P2} -> {after:P2} on rows 200..1999");
+        MetricsLog.Write(output, $"vit-mnist int8 dynamic ({result}): accuracy {before:P2} -> {after:P2} on rows 200..1999");
         Assert.Equal(16, result.Counts["quantized-linear"]); // 4 blocks × (qkv, proj, fc1, fc2); the head is a Gemm
         Assert.True(before - after <= 0.01, $"accuracy fell {100 * (before - after):0.00} points");
     }
@@ -41,7 +41,7 @@ public class RealModelInt8Tests(ITestOutputHelper output)
         var ranges = ActivationRanges.Collect(model, calibration, method);
         var result = new QuantizeInt8Static(ranges).Run(model, new PassContext());
         double after = TaskMetrics.Accuracy(model, x, y, CalibrationRows, 2000 - CalibrationRows);
-        output.WriteLine($"vit-mnist int8 static {method} ({result}): accuracy {before:P2} -> {after:P2} on rows 200..1999 (calibrated on rows 0..199)");
+        MetricsLog.Write(output, $"vit-mnist int8 static {method} ({result}): accuracy {before:P2} -> {after:P2} on rows 200..1999 (calibrated on rows 0..199)");
         Assert.Equal(16, result.Counts["quantized-linear"]);
         Assert.True(before - after <= 0.015, $"accuracy fell {100 * (before - after):0.00} points");
     }
@@ -66,7 +66,7 @@ public class RealModelInt8Tests(ITestOutputHelper output)
         }
         var result = pass.Run(model, new PassContext());
         double after = TaskMetrics.CrossEntropy(model, x, y, calibrationRows, rows);
-        output.WriteLine($"chargpt int8 {mode} ({result}): CE {before:0.0000} -> {after:0.0000} nats/char on windows 32..255");
+        MetricsLog.Write(output, $"chargpt int8 {mode} ({result}): CE {before:0.0000} -> {after:0.0000} nats/char on windows 32..255");
         Assert.True(after - before <= 0.05, $"cross-entropy rose {after - before:0.0000} nats/char");
     }
 
