@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Onnxc.Backends.CustomOps;
 using Onnxc.Backends.Onnx;
 using Onnxc.Compiler.Cli;
 using Onnxc.Ir;
@@ -45,6 +46,7 @@ public static class InspectCommand
             byType = stats.Parameters.ToDictionary(p => p.Key.ShortName(), p => new { elements = p.Value.Elements, bytes = p.Value.Bytes, tensors = p.Value.Tensors }),
         },
         externalData = stats.ExternalDataFiles,
+        customOpLibrary = CustomOpLibrary.IsNeededBy(model) ? CustomOpLibrary.Path ?? "" : null,
     }, new JsonSerializerOptions { WriteIndented = true });
 
     private static void Render(Model model, ModelStatistics stats)
@@ -70,5 +72,10 @@ public static class InspectCommand
         parameters.Caption($"{Formatting.Count(stats.ParameterCount)} parameters, {Formatting.Bytes(stats.ParameterBytes)}");
         AnsiConsole.Write(parameters);
         if (stats.ExternalDataFiles.Count > 0) AnsiConsole.MarkupLine("[bold]external data[/] " + Markup.Escape(string.Join(", ", stats.ExternalDataFiles)));
+        if (CustomOpLibrary.IsNeededBy(model))
+        {
+            var library = CustomOpLibrary.Path ?? $"not found (run 'make native' or set {CustomOpLibrary.PathVariable})";
+            AnsiConsole.MarkupLine($"[bold]custom ops[/] {CustomOpLibrary.Domain} needs " + Markup.Escape(library));
+        }
     }
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using Onnxc.Backends.Onnx;
 using Onnxc.Compiler.Cli;
+using Onnxc.Compiler.Commands.Optimize;
 using Onnxc.Ir;
 using Onnxc.Ir.Text;
 using Onnxc.Passes;
@@ -40,19 +41,26 @@ public static class OptimizeCommand
         };
         target.AcceptOnlyFromAmong("ort", "ort+onnxc");
         var command = new Command("optimize", "Optimize a model and write the result") { model, output, level, passes, external, quiet, explain, printAfter, target };
+        var quantize = new QuantizeOptions();
+        quantize.AddTo(command);
+        var sparsity = new SparsityOptions();
+        sparsity.AddTo(command);
         command.SetAction(parse => CommandRunner.Run(() =>
         {
             var input = parse.GetValue(model)!;
             var pipeline = parse.GetValue(passes) is { } names
                 ? Pipelines.FromNames(names.Split(',', StringSplitOptions.RemoveEmptyEntries))
                 : Pipelines.ForLevel(parse.GetValue(level));
+            pipeline = sparsity.Apply(parse, pipeline, input);
             var externalThreshold = parse.GetResult(external) is { } given ? given.GetValueOrDefault<long?>() ?? DefaultExternalThreshold : (long?)null;
             var settings = new OptimizeSettings(
                 externalThreshold,
                 parse.GetValue(quiet),
                 parse.GetValue(printAfter),
                 new PassContext { Explain = parse.GetValue(explain), Target = parse.GetValue(target) == "ort+onnxc" ? EmissionTarget.OrtWithOnnxcOps : EmissionTarget.Ort });
-            return Optimize(input, parse.GetValue(output)!, pipeline, settings);
+            int code = Optimize(input, parse.GetValue(output)!, quantize.Extend(parse, pipeline), settings);
+            quantize.WriteReport(parse, input.FullName, parse.GetValue(output)!.FullName);
+            return code;
         }));
         return command;
     }

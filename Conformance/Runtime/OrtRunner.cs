@@ -1,4 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
+using Onnxc.Backends.CustomOps;
 using Onnxc.Ir;
 
 namespace Onnxc.Conformance;
@@ -27,6 +28,8 @@ public sealed class OrtRunner : IDisposable
         catch (OnnxRuntimeException e)
         {
             _session?.Dispose();
+            // A model with onnxc's own operators fails to load without the library: say how to get it.
+            if (CustomOpLibrary.Path is null && e.Message.Contains(CustomOpLibrary.Domain, StringComparison.Ordinal)) CustomOpLibrary.Require();
             throw Failure("cannot load", e);
         }
     }
@@ -150,7 +153,11 @@ public sealed class OrtRunner : IDisposable
         {
             // Without this, a single intra-op thread still lets ORT spin up a pool thread per session.
             session.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
-            foreach (var library in options.CustomOpLibraries)
+            // The onnxc library is registered whenever it was built: telling whether a model needs it would mean parsing
+            // the model, while registering costs one dlopen and leaves models without com.onnxc nodes unaffected.
+            var libraries = options.CustomOpLibraries.ToList();
+            if (CustomOpLibrary.Path is { } onnxcOps && !libraries.Contains(onnxcOps)) libraries.Add(onnxcOps);
+            foreach (var library in libraries)
             {
                 if (!File.Exists(library)) throw new OnnxcException(DiagnosticIds.FileNotFound, $"custom-op library '{library}' does not exist");
                 session.RegisterCustomOpLibrary(library);

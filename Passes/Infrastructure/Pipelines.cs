@@ -1,6 +1,9 @@
 using Onnxc.Ir;
 using Onnxc.Passes.Cleanup;
 using Onnxc.Passes.Fusion;
+using Onnxc.Passes.Fusion.Attention;
+using Onnxc.Passes.Normalization;
+using Onnxc.Passes.Sparsity;
 
 namespace Onnxc.Passes;
 
@@ -10,36 +13,72 @@ public static class Pipelines
     /// <summary>Every pass the CLI can name with <c>--passes</c>.</summary>
     public static IReadOnlyList<IPass> AllPasses() => new IPass[]
     {
+        // Clean-up.
         new RemoveIdentity(),
         new EliminateCommonSubexpressions(),
         new EliminateDeadCode(),
+        new InferShapes(),
+        new FoldConstants(),
+        new RemoveNoOps(),
+        // Fusions.
         new FuseLayerNormPass(),
+        new AttentionFusionPass(),
+        // Not in -O1/-O2: it rewrites weights (re-centering) and changes LayerNorm into RMSNorm, so it is opt-in.
+        new ConvertLayerNormToRmsNorm(),
     };
 
     public static IPass FindPass(string name) =>
         AllPasses().FirstOrDefault(p => p.Name == name)
-        ?? throw new OnnxcException(DiagnosticIds.UnknownPass, $"unknown pass '{name}'", hint: "run 'onnxc optimize --list-passes' to see the names");
+        ?? throw new OnnxcException(DiagnosticIds.UnknownPass, $"unknown pass '{name}'", hint: "run 'onnxc passes' to see the names");
 
     public static IReadOnlyList<PipelineStep> ForLevel(int level) => level switch
     {
-        0 => Array.Empty<PipelineStep>(),
-        // -O2: -O1's clean-up first (duplicates merged, so each pattern sees one value per computation), then the
-        // fusions, then the clean-up again for the constants and shape chains the fusions leave unread.
-        >= 2 => ForLevel(1).Concat(Level2Fusions()).Concat(ForLevel(1)).ToArray(),
-        // Clean-up: bypassing no-ops and merging duplicates expose dead producers and new duplicates, so the
-        // three repeat together until nothing changes.
-        _ => new PipelineStep[]
-        {
-            new PipelineStep.Fixpoint(new IPass[] { new RemoveIdentity(), new EliminateCommonSubexpressions(), new EliminateDeadCode() }),
-        },
+        <= 0 => Array.Empty<PipelineStep>(),
+        1 => new[] { CleanUp() },
+        // -O2: clean-up first (duplicates merged, shape chains folded, so each pattern sees one value per
+        // computation), then the fusions, then clean-up again for the shape chains and constants the fused nodes no
+        // longer read (and to merge the per-layer mask Expands the attention fusion emits).
+        _ => new[] { CleanUp() }.Concat(Fusions()).Append(CleanUp()).ToArray(),
     };
 
-    /// <summary>The fusions of -O2, in dependency order.</summary>
-    private static IEnumerable<PipelineStep> Level2Fusions() => new PipelineStep[]
+    /// <summary>
+    /// Clean-up repeats as a group until nothing changes, because each pass exposes work for the others: folding
+    /// makes Reshape targets and Slice bounds constant, which makes reshapes provably no-ops; removing no-ops and
+    /// Identity lets CSE see equal inputs; CSE merges the constants folding produced.
+    /// </summary>
+    private static PipelineStep CleanUp() => new PipelineStep.Fixpoint(new IPass[]
     {
-        // LayerNorm first: the Skip-LayerNorm fusion starts from the LayerNormalization it produces.
+        // Identity and inference Dropout first: they hide constants from the folder and shapes from no-op checks.
+        new RemoveIdentity(),
+        // Types and static dims for everything after: Shape of a static value folds, no-op checks compare shapes.
+        new InferShapes(),
+        // Constants (shape arithmetic: Shape→Gather→Unsqueeze→Concat) collapse into initializers.
+        new FoldConstants(),
+        // Nodes whose output equals their input (often only provable once their shape inputs are folded).
+        new RemoveNoOps(),
+        // Duplicates: the folder emits one initializer per folded node, often with equal contents.
+        new EliminateCommonSubexpressions(),
+        // Last: everything above leaves producers and initializers nobody reads.
+        new EliminateDeadCode(),
+    });
+
+    /// <summary>The fusions of -O2, in dependency order.</summary>
+    private static IEnumerable<PipelineStep> Fusions() => new PipelineStep[]
+    {
+        // LayerNorm first: the Skip-LayerNorm and EmbedLayerNorm fusions start from the LayerNormalization it makes.
         new PipelineStep.Single(new FuseLayerNormPass()),
+        // Attention reads only the projections' inputs, whatever produced them, so it can follow the norm fusions.
+        new PipelineStep.Single(new AttentionFusionPass()),
     };
+
+    /// <summary>
+    /// <c>--sparsity 2:4</c>: pruning runs after the -O pipeline so fusions see (and keep) the dense MatMul/Add/Gelu
+    /// shapes they match and SparseMatMul24 can absorb a fused Gelu; dead-code clean-up then drops the dense weights.
+    /// prune-2-4 is not in <see cref="AllPasses"/>: it is lossy, needs options and calibration data, and no elementwise
+    /// tolerance describes it (it is judged by the task metric).
+    /// </summary>
+    public static IReadOnlyList<PipelineStep> WithSparsity(IReadOnlyList<PipelineStep> pipeline, Prune24Options options) =>
+        pipeline.Concat(new PipelineStep[] { new PipelineStep.Single(new Prune24Pass(options)), new PipelineStep.Single(new EliminateDeadCode()) }).ToList();
 
     /// <summary>A pipeline of named passes, in the order given.</summary>
     public static IReadOnlyList<PipelineStep> FromNames(IEnumerable<string> names) =>

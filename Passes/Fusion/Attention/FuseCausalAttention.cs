@@ -1,0 +1,25 @@
+using Onnxc.Ir;
+using Onnxc.Passes.Rewriting;
+
+namespace Onnxc.Passes.Fusion.Attention;
+
+/// <summary>
+/// GPT-2-style causal self-attention (tril buffer sliced to [:S, :S], Where(-inf)) → com.microsoft Attention with
+/// unidirectional=1, which masks key positions after the query position exactly as the buffer does.
+/// </summary>
+public sealed class FuseCausalAttention(AttentionAnalysis analysis) : RewriteRule<SelfAttentionMatch>
+{
+    public override string Name => "causal-attention";
+
+    public override string RootOp => "Reshape";
+
+    protected override Match<SelfAttentionMatch> Find(Node root)
+    {
+        // Only attention whose Softmax reads a Where is this rule's; the other rule reports the rest.
+        return SelfAttentionMatcher.SoftmaxReadsWhere(root) ? SelfAttentionMatcher.Find(root, analysis.Facts) : Match<SelfAttentionMatch>.None;
+    }
+
+    protected override string? Check(SelfAttentionMatch match, Rewriter rewriter) => SelfAttentionMatcher.Check(match, analysis.Facts);
+
+    protected override void Rewrite(SelfAttentionMatch match, Rewriter rewriter) => AttentionBuilder.Emit(match, rewriter, unidirectional: true);
+}

@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using Onnxc.Conformance;
+using Onnxc.Ir;
+using Onnxc.Passes.Calibration;
+
+namespace Onnxc.Passes.Quantization.WeightOnly;
+
+/// <summary>
+/// Rewrites MatMul and Gemm nodes whose weight is a constant float matrix into com.microsoft.MatMulNBits with
+/// block-quantized int4/int8 weights (RTN or GPTQ). Lossy and option-driven, so it is not in the default pass list.
+/// </summary>
+public sealed class QuantizeWeights(QuantizeWeightsOptions options) : IPass
+{
+    public const string ContribDomain = "com.microsoft";
+
+    public string Name => "quantize-weights";
+
+    public string Description => "quantize constant MatMul/Gemm weights to int4/int8 blocks (com.microsoft.MatMulNBits)";
+
+    public PassTolerance Tolerance => new("weight-only int" + options.Bits, 0.1, 0.1);
+
+    public QuantizeWeightsOptions Options => options;
+
+    /// <summary>What the last run did, layer by layer.</summary>
+    public WeightOnlyReport Report { get; private set; } = new();
+
+    public PassResult Run(Model model, PassContext context)
+    {
+        options.BlockConfig.Validate();
+        var clock = Stopwatch.StartNew();
+        Report = new WeightOnlyReport();
+        var excluded = options.Exclude.Select(GlobToRegex).ToArray();
+        var candidates = new List<WeightLayer>();
+        foreach (var node in model.Graph.Nodes.ToList())
+        {
+            if (!node.Is("MatMul") && !node.Is("Gemm")) continue;
+            var layer = WeightLayer.Match(node, out var reason);
+            var weightName = node.Input(1)?.Name ?? "";
+            if (layer is null)
+            {
+                context.Record(Name, node, false, reason!);
+                Report.Layers.Add(new LayerReport(node.Name ?? "", weightName, 0, 0, "", 0, 0, null, reason));
+                continue;
+            }
+            if (excluded.Any(r => r.IsMatch(node.Name ?? "") || r.IsMatch(weightName)))
+            {
+                Report.Layers.Add(new LayerReport(node.Name ?? "", weightName, layer.K, layer.N, "", 0, 0, null, "excluded by pattern"));
+                continue;
+            }
+            if ((long)layer.K * layer.N < options.MinimumWeights) continue;
+            candidates.Add(layer);
+        }
+        if (candidates.Count == 0) return PassResult.Unchanged;
+
+        IReadOnlyDictionary<Value, HessianStatistic>? hessians = null;
+        if (options.Method == WeightQuantMethod.Gptq)
+        {
+            var service = options.Calibration?.Invoke(model) ?? DefaultCalibration(model);
+            Report.CalibrationSource = service.Data.Source;
+            Report.CalibrationGenerated = service.Data.IsGenerated;
+            hessians = service.CollectHessians(model, candidates.Select(c => (c.Input, c.K)));
+        }
+
+        int rewritten = 0;
+        foreach (var layer in candidates)
+        {
+            var wt = layer.TransposedWeights();
+            var hessian = hessians?[layer.Input].Mean();
+            var quantized = hessian is null
+                ? BlockQuantizer.Quantize(wt, layer.N, layer.K, options.BlockConfig)
+                : GptqQuantizer.Quantize(wt, layer.N, layer.K, hessian, options.BlockConfig, options.Gptq);
+            double error = LayerError.Relative(wt, quantized.Dequantize(), layer.N, layer.K, hessian);
+            var emitted = MatMulNBitsEmitter.Replace(model, layer, quantized, options.AccuracyLevel);
+            context.Record(Name, layer.Node, true, $"{options.Method.ToString().ToLowerInvariant()} int{options.Bits}, relative error {error:G3}");
+            Report.Layers.Add(new LayerReport(layer.Node.Name ?? "", layer.WeightName, layer.K, layer.N,
+                options.Method.ToString().ToLowerInvariant(), layer.WeightBytes, emitted, error, null));
+            rewritten++;
+        }
+        Report.Elapsed = clock.Elapsed;
+        return PassResult.Of(("quantized-matmul", rewritten));
+    }
+
+    /// <summary>Generated inputs (16 samples, symbolic dims 1 and 16): usable, but the report marks them.</summary>
+    private static CalibrationService DefaultCalibration(Model model)
+    {
+        var ports = model.Graph.Inputs.Where(v => !v.IsInitializer).Select(v => new ModelPort(v.Name, v.Type!)).ToArray();
+        var dims = ports.SelectMany(p => p.Type is TensorType { Shape: { } s } ? s.Where(d => d.Symbol is not null).Select(d => d.Symbol!) : [])
+            .Distinct().ToDictionary(s => s, s => s.Contains("batch", StringComparison.OrdinalIgnoreCase) ? 1L : 16L);
+        return new CalibrationService(CalibrationData.Generate(ports, 16, seed: 0, dims));
+    }
+
+    private static Regex GlobToRegex(string glob) =>
+        new("^" + Regex.Escape(glob).Replace("\\*", ".*").Replace("\\?", ".") + "$", RegexOptions.CultureInvariant);
+}

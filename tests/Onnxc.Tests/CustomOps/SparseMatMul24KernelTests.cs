@@ -1,0 +1,122 @@
+using System.Runtime.InteropServices;
+using Onnxc.Backends.CustomOps;
+using Onnxc.Backends.Onnx;
+using Onnxc.Conformance;
+using Onnxc.Ir;
+using Onnxc.Passes;
+using Onnxc.Passes.Sparsity;
+using Onnxc.Tests.Sparsity;
+
+namespace Onnxc.Tests.CustomOps;
+
+/// <summary>The native SparseMatMul24 kernel, run by ONNX Runtime through the registered library, against a dense reference.</summary>
+public class SparseMatMul24KernelTests
+{
+    private static void RequireLibrary() =>
+        Assert.SkipWhen(CustomOpLibrary.Path is null,
+            $"the custom-op library was not built ('make native'); looked in {string.Join(", ", CustomOpLibrary.SearchedLocations())}");
+
+    /// <summary>Prunes a MatMul model to SparseMatMul24, runs it in ORT and returns (output, 2:4 weight [K, N]).</summary>
+    private static (float[] Output, float[] PrunedWeight) RunSparse(Model model, int k, int n, Tensor input, int threads = 1)
+    {
+        new Prune24Pass().Run(model, new PassContext { Target = EmissionTarget.OrtWithOnnxcOps });
+        var node = model.Graph.Nodes.Single(x => x.Is("SparseMatMul24", CustomOpLibrary.Domain));
+        var values = node.Input(1)!.Initializer!;
+        var valuesFloat = values.ElementType == DataType.Float ? values.ToArray<float>() : values.AsSpan<Half>().ToArray().Select(h => (float)h).ToArray();
+        var rows = Sparse24Format.Decompress(valuesFloat, node.Input(2)!.Initializer!.ToArray<byte>(), n, k);
+        var weight = new float[k * n];
+        for (int j = 0; j < n; j++)
+        {
+            for (int p = 0; p < k; p++) weight[p * n + j] = rows[j * k + p];
+        }
+        var path = Path.Combine(Path.GetTempPath(), $"onnxc-sparse24-{Guid.NewGuid():N}.onnx");
+        try
+        {
+            OnnxExporter.Save(model, path, new ExportOptions());
+            using var runner = new OrtRunner(path, new OrtRunnerOptions { IntraOpThreads = threads });
+            var output = ((TensorValue)runner.Run(new Dictionary<string, RuntimeValue?> { ["a"] = input })[0].Value!).Tensor;
+            var result = output.ElementType == DataType.Float ? output.ToArray<float>() : output.AsSpan<Half>().ToArray().Select(h => (float)h).ToArray();
+            return (result, weight);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 4, 1, false, false, 1)]
+    [InlineData(1, 768, 40, true, false, 1)]     // M=1 decode row (gather path)
+    [InlineData(16, 64, 9, true, true, 1)]       // one full 16-row tile, ragged column step
+    [InlineData(17, 12, 5, false, true, 2)]      // full tile + one leftover row, K/4 odd (half-used meta byte)
+    [InlineData(53, 96, 130, true, false, 2)]    // several tiles and column blocks, threaded
+    [InlineData(128, 256, 64, true, true, 2)]
+    public void Float32_matches_the_dense_product_of_the_pruned_weights(int m, int k, int n, bool bias, bool relu, int threads)
+    {
+        RequireLibrary();
+        var random = new Random(m * 1000 + k + n);
+        var a = LinearModels.Random(random, m * k);
+        var b = bias ? LinearModels.Random(random, n) : null;
+        using var model = LinearModels.MatMul(m, k, n, LinearModels.Random(random, k * n), b, relu);
+        var (output, weight) = RunSparse(model, k, n, Tensor.FromArray(a, m, k), threads);
+        var expected = LinearModels.Reference(a, weight, b, m, k, n, relu);
+        for (int i = 0; i < expected.Length; i++) Assert.True(Math.Abs(expected[i] - output[i]) <= 1e-5 * Math.Sqrt(k) + 1e-5 * Math.Abs(expected[i]), $"element {i}: {output[i]} vs {expected[i]}");
+    }
+
+    [Fact]
+    public void Float16_layers_stay_dense_pruned_until_the_library_registers_a_float16_kernel()
+    {
+        using var model = LinearModels.MatMul(4, 16, 8, LinearModels.Random(new Random(1), 16 * 8), type: DataType.Float16);
+        var context = new PassContext { Target = EmissionTarget.OrtWithOnnxcOps, Explain = true };
+        new Prune24Pass().Run(model, context);
+        Assert.Single(model.Graph.Nodes, x => x.Is("MatMul"));
+        Assert.Contains(context.Log, e => e.Message.Contains("f32 only"));
+    }
+
+    [Fact]
+    public void K_not_a_multiple_of_4_is_refused_with_a_message()
+    {
+        RequireLibrary();
+        var graph = new Graph("odd");
+        var a = graph.AddInput(new Value("a", new TensorType(DataType.Float, Shape.Of(2, 6))));
+        var values = graph.AddInitializer("values", Tensor.FromArray(new float[3 * 3], 3, 3));
+        var meta = graph.AddInitializer("meta", Tensor.FromArray(new byte[3], 3, 1));
+        var y = graph.Append("SparseMatMul24", new[] { a, values, meta }, domain: CustomOpLibrary.Domain).Output();
+        y.Type = new TensorType(DataType.Float, Shape.Of(2, 3));
+        graph.AddOutput(y);
+        using var model = new Model(graph);
+        model.OpsetImports.Add(new OpsetImport("", 17));
+        model.OpsetImports.Add(new OpsetImport(CustomOpLibrary.Domain, 1));
+        var path = Path.Combine(Path.GetTempPath(), $"onnxc-sparse24-odd-{Guid.NewGuid():N}.onnx");
+        try
+        {
+            OnnxExporter.Save(model, path, new ExportOptions());
+            using var runner = new OrtRunner(path);
+            var error = Assert.Throws<OnnxcException>(() => runner.Run(new Dictionary<string, RuntimeValue?> { ["a"] = Tensor.FromArray(new float[12], 2, 6) }));
+            Assert.Contains("K = 6 is not a multiple of 4", error.Message);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public unsafe void Library_exports_the_registration_entry_and_the_embedded_ptx_when_clang_built_it()
+    {
+        RequireLibrary();
+        var handle = NativeLibrary.Load(CustomOpLibrary.Path!);
+        try
+        {
+            Assert.True(NativeLibrary.TryGetExport(handle, "RegisterCustomOps", out _));
+            Assert.True(NativeLibrary.TryGetExport(handle, "onnxc_sparse24_ptx", out var ptxExport));
+            var ptx = Marshal.PtrToStringUTF8(((delegate* unmanaged<nint>)ptxExport)());
+            Assert.SkipWhen(ptx is null, "the library was built without clang++, so it holds no CUDA kernel (CPU only)");
+            Assert.Contains(".entry onnxc_sparse_matmul24_f32", ptx);
+        }
+        finally
+        {
+            NativeLibrary.Free(handle);
+        }
+    }
+}

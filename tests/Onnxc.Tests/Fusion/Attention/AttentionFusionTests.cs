@@ -1,0 +1,120 @@
+using Onnxc.Backends.Onnx;
+using Onnxc.Conformance;
+using Onnxc.Ir;
+using Onnxc.Passes;
+using Onnxc.Passes.Fusion.Attention;
+using Onnxc.Samples;
+using Onnxc.Tests.Support;
+
+namespace Onnxc.Tests.Fusion.Attention;
+
+/// <summary>
+/// fuse-attention on our samples and on the two real exports: how many blocks fuse, that ORT runs the result with
+/// the same outputs (rtol/atol 1e-4), and that near misses are refused with their reason.
+/// </summary>
+public class AttentionFusionTests
+{
+    private static readonly Tolerance Fp32 = new("fp32-attention", 1e-4, 1e-4);
+
+    [Theory]
+    [InlineData("bert-tiny", "attention", 2)]
+    [InlineData("vit-tiny", "attention", 2)]
+    [InlineData("gpt2-tiny", "causal-attention", 2)]
+    public void Fuses_every_sample_block_and_keeps_outputs(string sample, string rule, int expected)
+    {
+        using var model = SampleModels.Build(sample);
+        var path = Temp(sample + ".onnx");
+        OnnxExporter.Save(model, path);
+        var context = new PassContext();
+        var result = RunO2(model, context);
+        Assert.Equal(expected, result.GetValueOrDefault(rule));
+        Assert.Equal(expected, model.Graph.Nodes.Count(n => n.Is("Attention", AttentionBuilder.MicrosoftDomain)));
+        AssertSameOutputs(path, model, new Dictionary<string, long> { ["batch"] = 2, ["sequence"] = 37 });
+    }
+
+    [Fact]
+    public void Llama_attention_is_left_alone_until_rotary_is_fused()
+    {
+        using var model = SampleModels.Build("llama-tiny");
+        var context = new PassContext { Explain = true };
+        RunO2(model, context);
+        Assert.DoesNotContain(model.Graph.Nodes, n => n.Is("Attention", AttentionBuilder.MicrosoftDomain));
+        Assert.Contains(context.Log, e => !e.Applied && e.Message.StartsWith("query:", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(37)]
+    [InlineData(128)]
+    public void Chargpt_causal_attention_fuses_and_matches_at_any_length(long sequence)
+    {
+        var original = SharedData.RequireOrSkip("models/chargpt-fortunes/model.onnx");
+        using var model = OnnxImporter.Load(original);
+        var counts = RunO2(model, new PassContext());
+        Assert.Equal(4, counts.GetValueOrDefault("causal-attention"));
+        Assert.DoesNotContain(model.Graph.Nodes, n => n.Is("Softmax") || n.Is("Where"));
+        AssertSameOutputs(original, model, new Dictionary<string, long> { ["batch"] = 2, ["sequence"] = sequence });
+    }
+
+    [Fact]
+    public void Vit_mnist_packed_qkv_fuses_and_matches_with_dynamic_batch()
+    {
+        var original = SharedData.RequireOrSkip("models/vit-mnist/model.onnx");
+        using var model = OnnxImporter.Load(original);
+        Assert.Equal(4, RunO2(model, new PassContext()).GetValueOrDefault("attention"));
+        AssertSameOutputs(original, model, new Dictionary<string, long> { ["batch"] = 3 });
+    }
+
+    [Fact]
+    public void Mask_buffer_that_is_not_lower_triangular_is_refused()
+    {
+        var original = SharedData.RequireOrSkip("models/chargpt-fortunes/model.onnx");
+        using var model = OnnxImporter.Load(original);
+        var buffer = model.Graph.Initializers.Single(v => v.Name == "h.0.attn.bias");
+        var values = buffer.Initializer!.ToArray<float>();
+        values[1] = 1f; // row 0 may now see column 1: no longer causal
+        model.Graph.SetInitializer(buffer, Tensor.FromArray(values, 1, 1, 128, 128));
+
+        var context = new PassContext { Explain = true };
+        var counts = RunO2(model, context);
+        Assert.Equal(0, counts.GetValueOrDefault("causal-attention"));
+        Assert.Contains(context.Log, e => e.Rule == "causal-attention" && e.Message.Contains("mask buffer is not lower-triangular", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Softmax_over_another_axis_is_refused()
+    {
+        using var model = SampleModels.Build("vit-tiny");
+        foreach (var softmax in model.Graph.Nodes.Where(n => n.Is("Softmax"))) softmax.SetAttribute(Attribute.Int("axis", 2));
+        var context = new PassContext { Explain = true };
+        Assert.Equal(0, RunO2(model, context).GetValueOrDefault("attention"));
+        Assert.Contains(context.Log, e => e.Message == "Softmax axis is not the last dimension");
+    }
+
+    [Fact]
+    public void Unmatched_run_leaves_the_model_untouched_including_types()
+    {
+        using var model = SampleModels.Build("llama-tiny");
+        var before = Onnxc.Ir.Text.IrPrinter.Print(model);
+        var result = new AttentionFusionPass().Run(model, new PassContext());
+        Assert.False(result.Changed);
+        Assert.Equal(before, Onnxc.Ir.Text.IrPrinter.Print(model));
+    }
+
+    /// <summary>Cleans up, fuses attention and cleans up again (the -O2 order), returning the fusion counts.</summary>
+    private static IReadOnlyDictionary<string, int> RunO2(Model model, PassContext context)
+    {
+        var runs = new PassManager(Pipelines.ForLevel(2)) { Verifier = Onnxc.Passes.PassVerification.FirstError }.Run(model, context);
+        return runs.Where(r => r.Pass == "fuse-attention").SelectMany(r => r.Result.Counts).GroupBy(c => c.Key).ToDictionary(g => g.Key, g => g.Sum(c => c.Value));
+    }
+
+    private static void AssertSameOutputs(string original, Model optimized, IReadOnlyDictionary<string, long> dims)
+    {
+        var candidate = Temp("candidate.onnx");
+        OnnxExporter.Save(optimized, candidate);
+        var report = ModelVerifier.Verify(original, candidate, new VerifyOptions { Samples = 2, Dims = dims, Tolerance = Fp32 });
+        Assert.True(report.Passed, string.Join("; ", report.Outputs.Where(o => !o.Passed).Select(o => $"{o.Name}: {o.Reason}")));
+    }
+
+    private static string Temp(string name) => Path.Combine(Directory.CreateTempSubdirectory("onnxc-attn-").FullName, name);
+}
