@@ -14,6 +14,10 @@ public static class Pipelines
         new EliminateCommonSubexpressions(),
         new EliminateDeadCode(),
         new FuseLayerNormPass(),
+        new FuseSkipLayerNormPass(),
+        new FuseGeluPass(),
+        new FuseBiasGeluPass(),
+        new FuseMatMulBiasPass(),
     };
 
     public static IPass FindPass(string name) =>
@@ -39,6 +43,13 @@ public static class Pipelines
     {
         // LayerNorm first: the Skip-LayerNorm fusion starts from the LayerNormalization it produces.
         new PipelineStep.Single(new FuseLayerNormPass()),
+        // Skip-LayerNorm next: it folds the residual Add and the bias of the sublayer's last linear layer.
+        new PipelineStep.Single(new FuseSkipLayerNormPass()),
+        // Gelu before BiasGelu: the bias fusion starts from the Gelu/FastGelu this produces.
+        new PipelineStep.Single(new FuseGeluPass()),
+        new PipelineStep.Single(new FuseBiasGeluPass()),
+        // MatMul+bias last: it takes only the 2-D biases no fusion above folded (3-D MatMuls stay MatMul).
+        new PipelineStep.Single(new FuseMatMulBiasPass()),
     };
 
     /// <summary>A pipeline of named passes, in the order given.</summary>
