@@ -37,9 +37,7 @@ public sealed class FuseBiasGelu(string rootOp, string rootDomain) : RewriteRule
     protected override void Rewrite(BiasGeluMatch match, Rewriter rewriter)
     {
         var op = match.Gelu.OpType == "FastGelu" ? "FastGelu" : "BiasGelu";
-        var node = rewriter.Add(op, new[] { match.Input, match.Bias }, domain: FusionPatterns.MicrosoftDomain);
-        node.Output(0).Type = match.Gelu.Output(0).Type;
-        rewriter.Replace(match.Gelu.Output(0), node.Output(0));
+        FusionPatterns.AddFused(rewriter, op, new[] { match.Input, match.Bias }, match.Gelu.Output(0), domain: FusionPatterns.MicrosoftDomain);
         rewriter.RemoveIfUnused(new[] { match.Gelu, match.Add });
     }
 }

@@ -71,9 +71,7 @@ public sealed class FuseFastGelu : RewriteRule<FastGeluMatch>
 
     protected override void Rewrite(FastGeluMatch match, Rewriter rewriter)
     {
-        var node = rewriter.Add("FastGelu", new[] { match.Input }, domain: FusionPatterns.MicrosoftDomain);
-        node.Output(0).Type = match.Output.Type;
-        rewriter.Replace(match.Output, node.Output(0));
+        FusionPatterns.AddFused(rewriter, "FastGelu", new[] { match.Input }, match.Output, domain: FusionPatterns.MicrosoftDomain);
         rewriter.RemoveIfUnused(match.Nodes);
     }
 }

@@ -62,11 +62,7 @@ public sealed class FuseGelu : RewriteRule<GeluMatch>
 
     protected override void Rewrite(GeluMatch match, Rewriter rewriter)
     {
-        var node = rewriter.Opset >= 20
-            ? rewriter.Add("Gelu", new[] { match.Input })
-            : rewriter.Add("Gelu", new[] { match.Input }, domain: FusionPatterns.MicrosoftDomain);
-        node.Output(0).Type = match.Output.Type;
-        rewriter.Replace(match.Output, node.Output(0));
+        FusionPatterns.AddFused(rewriter, "Gelu", new[] { match.Input }, match.Output, domain: rewriter.Opset >= 20 ? "" : FusionPatterns.MicrosoftDomain);
         rewriter.RemoveIfUnused(match.Nodes);
     }
 }

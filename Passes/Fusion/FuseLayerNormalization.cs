@@ -114,13 +114,11 @@ public sealed class FuseLayerNormalization(bool withBeta) : RewriteRule<LayerNor
     protected override void Rewrite(LayerNormMatch match, Rewriter rewriter)
     {
         var inputs = match.Beta is null ? new[] { match.Input, match.Gamma } : new[] { match.Input, match.Gamma, match.Beta };
-        var node = rewriter.Add("LayerNormalization", inputs, attributes: new[]
+        FusionPatterns.AddFused(rewriter, "LayerNormalization", inputs, match.Output, attributes: new[]
         {
             Attribute.Int("axis", -1),
             Attribute.Float("epsilon", match.Epsilon),
         });
-        node.Output(0).Type = match.Output.Type;
-        rewriter.Replace(match.Output, node.Output(0));
         rewriter.RemoveIfUnused(match.Nodes);
     }
 }

@@ -37,9 +37,7 @@ public sealed class FuseMatMulBias : RewriteRule<MatMulBiasMatch>
 
     protected override void Rewrite(MatMulBiasMatch match, Rewriter rewriter)
     {
-        var node = rewriter.Add("Gemm", new[] { match.Input, match.Weight, match.Bias });
-        node.Output(0).Type = match.Add.Output(0).Type;
-        rewriter.Replace(match.Add.Output(0), node.Output(0));
+        FusionPatterns.AddFused(rewriter, "Gemm", new[] { match.Input, match.Weight, match.Bias }, match.Add.Output(0));
         rewriter.RemoveIfUnused(new[] { match.Add, match.MatMul });
     }
 }

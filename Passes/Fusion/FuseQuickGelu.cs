@@ -39,10 +39,8 @@ public sealed class FuseQuickGelu : RewriteRule<QuickGeluMatch>
 
     protected override void Rewrite(QuickGeluMatch match, Rewriter rewriter)
     {
-        var node = rewriter.Add("QuickGelu", new[] { match.Input }, domain: FusionPatterns.MicrosoftDomain,
+        FusionPatterns.AddFused(rewriter, "QuickGelu", new[] { match.Input }, match.Output, domain: FusionPatterns.MicrosoftDomain,
             attributes: new[] { Attribute.Float("alpha", match.Alpha) });
-        node.Output(0).Type = match.Output.Type;
-        rewriter.Replace(match.Output, node.Output(0));
         rewriter.RemoveIfUnused(match.Nodes);
     }
 }

@@ -65,20 +65,15 @@ public sealed class FuseSkipLayerNormalization(bool simplified) : RewriteRule<Sk
         if (match.Bias is not null) inputs.Add(match.Bias);
         var sum = match.Residual.Output(0);
         bool sumReadElsewhere = sum.IsGraphOutput || sum.Uses.Any(u => !ReferenceEquals(u.Node, norm));
-        var node = rewriter.Add(simplified ? "SkipSimplifiedLayerNormalization" : "SkipLayerNormalization", inputs,
-            outputCount: sumReadElsewhere ? 4 : 1, domain: FusionPatterns.MicrosoftDomain,
-            attributes: new[] { Attribute.Float("epsilon", norm.GetFloat("epsilon", 1e-5f)) });
-        node.Output(0).Type = norm.Output(0).Type;
+        var node = FusionPatterns.AddFused(rewriter, simplified ? "SkipSimplifiedLayerNormalization" : "SkipLayerNormalization", inputs,
+            norm.Output(0), FusionPatterns.MicrosoftDomain, new[] { Attribute.Float("epsilon", norm.GetFloat("epsilon", 1e-5f)) },
+            outputCount: sumReadElsewhere ? 4 : 1);
         if (sumReadElsewhere)
         {
-            // Outputs 1 and 2 (mean, inv_std_var) stay unnamed-in-use; the exporter writes them as optional outputs.
+            // Outputs 1 and 2 (mean, inv_std_var) stay unread; output 3 carries the sum to its other readers.
+            node.Output(3).Name = sum.Name;
             node.Output(3).Type = sum.Type;
-            rewriter.Replace(norm.Output(0), node.Output(0));
             rewriter.Replace(sum, node.Output(3));
-        }
-        else
-        {
-            rewriter.Replace(norm.Output(0), node.Output(0));
         }
         rewriter.RemoveIfUnused(match.BiasAdd is null ? new[] { norm, match.Residual } : new[] { norm, match.Residual, match.BiasAdd });
     }

@@ -82,7 +82,10 @@ public static class FusionPatterns
     {
         var axes = Patterns.ReduceAxes(reduce);
         if (axes is null) return $"{reduce} has no constant axes";
-        if (!Patterns.IsLastAxis(axes, Patterns.Rank(input))) return $"{reduce} axes [{string.Join(",", axes)}] is not the last axis";
+        if (!Patterns.IsLastAxis(axes, Patterns.Rank(input)))
+        {
+            return $"{reduce} axes [{string.Join(",", axes)}] is not the last axis{(Patterns.Rank(input) is null && axes is [>= 0] ? " (input rank unknown)" : "")}";
+        }
         if (!KeepsDims(reduce)) return $"{reduce} has keepdims=0";
         return null;
     }
@@ -158,5 +161,19 @@ public static class FusionPatterns
             else if (readers.Contains(node) && !seenAnchor) return false;
         }
         return true;
+    }
+
+    /// <summary>
+    /// Adds the fused node in place of <paramref name="replaced"/>: named after the pattern's root (which goes
+    /// away), its first output taking the replaced value's name and type, every reader redirected to it.
+    /// </summary>
+    public static Node AddFused(Rewriter rewriter, string op, IEnumerable<Value?> inputs, Value replaced, string domain = "",
+        IEnumerable<Attribute>? attributes = null, int outputCount = 1)
+    {
+        var node = rewriter.Add(op, inputs, outputCount, domain, attributes, name: rewriter.Root.Name is { Length: > 0 } rootName ? rootName : replaced.Name);
+        node.Output(0).Name = replaced.Name;
+        node.Output(0).Type = replaced.Type;
+        rewriter.Replace(replaced, node.Output(0));
+        return node;
     }
 }
