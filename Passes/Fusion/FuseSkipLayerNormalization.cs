@@ -70,7 +70,10 @@ public sealed class FuseSkipLayerNormalization(bool simplified) : RewriteRule<Sk
             outputCount: sumReadElsewhere ? 4 : 1);
         if (sumReadElsewhere)
         {
-            // Outputs 1 and 2 (mean, inv_std_var) stay unread; output 3 carries the sum to its other readers.
+            // Outputs 1 and 2 (mean, inv_std_var) get no name, so the exporter writes them as omitted optional
+            // outputs and ONNX Runtime does not compute them; output 3 carries the sum to its other readers.
+            node.Output(1).Name = "";
+            node.Output(2).Name = "";
             node.Output(3).Name = sum.Name;
             node.Output(3).Type = sum.Type;
             rewriter.Replace(sum, node.Output(3));
