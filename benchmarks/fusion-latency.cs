@@ -2,7 +2,7 @@
 // the third argument), both under ORT_ENABLE_ALL with 1 thread; also prints the op histogram of what ORT itself
 // makes of each. Interleaving the runs keeps a shared, loaded machine's drift out of the ratio.
 //   dotnet run benchmarks/fusion-latency.cs -- <model.onnx | sample name> [runs] [pass,pass,...]
-#:package Microsoft.ML.OnnxRuntime@1.31.1
+#:package Microsoft.ML.OnnxRuntime
 #:project ../Passes/Onnxc.Passes.csproj
 #:project ../samples/Onnxc.Samples.csproj
 #:project ../Backends/Onnx/Onnxc.Backends.Onnx.csproj
