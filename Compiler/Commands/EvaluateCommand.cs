@@ -7,7 +7,7 @@ using Spectre.Console;
 namespace Onnxc.Compiler.Commands;
 
 /// <summary>
-/// <c>onnxc evaluate MODEL --inputs X.npy --labels Y.npy --metric accuracy|cross-entropy [--baseline REF]</c>: the task
+/// <c>onnxc evaluate MODEL --inputs X.npy --labels Y.npy --metric accuracy|cross-entropy [--baseline REF] [--repeat N]</c>: the task
 /// metric a lossy pass is judged by, optionally beside the metric of the original model.
 /// </summary>
 public static class EvaluateCommand
@@ -32,13 +32,13 @@ public static class EvaluateCommand
         };
         command.SetAction(parse => CommandRunner.Run(() =>
         {
+            if (parse.GetValue(repeat) is { } times && times < 1) throw new Ir.OnnxcException(Ir.DiagnosticIds.Usage, "--repeat must be at least 1");
             var x = NpyFormat.Read(parse.GetValue(inputs)!.FullName);
             var y = NpyFormat.Read(parse.GetValue(labels)!.FullName);
             var kind = parse.GetValue(metric) == "accuracy" ? TaskMetric.Accuracy : TaskMetric.CrossEntropy;
             TaskEvaluation Run(FileInfo file) => TaskEvaluator.Evaluate(file.FullName, x, y, kind, parse.GetValue(batch), parse.GetValue(rows), parse.GetValue(skip));
             var candidate = Run(parse.GetValue(model)!);
             var reference = parse.GetValue(baseline) is { } b ? Run(b) : null;
-            if (parse.GetValue(repeat) is { } times && times < 1) throw new Ir.OnnxcException(Ir.DiagnosticIds.Usage, "--repeat must be at least 1");
             var latencyOptions = new OrtRunnerOptions { OptimizationLevel = OrtOptimizationLevel.All, IntraOpThreads = parse.GetValue(threads) };
             LatencyResult? Latency(FileInfo? file) => file is not null && parse.GetValue(repeat) is { } n
                 ? TaskEvaluator.BatchLatency(file.FullName, x, parse.GetValue(batch), parse.GetValue(skip), n, latencyOptions)
