@@ -7,7 +7,7 @@ using Spectre.Console;
 namespace Onnxc.Compiler.Commands;
 
 /// <summary>
-/// <c>onnxc evaluate MODEL --inputs X.npy --labels Y.npy --metric accuracy|cross-entropy [--baseline REF]</c>: the task
+/// <c>onnxc evaluate MODEL --inputs X.npy --labels Y.npy --metric accuracy|cross-entropy [--baseline REF] [--repeat N]</c>: the task
 /// metric a lossy pass is judged by, optionally beside the metric of the original model.
 /// </summary>
 public static class EvaluateCommand
@@ -24,18 +24,27 @@ public static class EvaluateCommand
         var rows = new Option<int?>("--rows") { Description = "evaluate at most N rows" };
         var skip = new Option<int>("--skip") { Description = "start after the first N rows (e.g. rows used for calibration)", DefaultValueFactory = _ => 0 };
         var json = new Option<bool>("--json") { Description = "print JSON" };
+        var repeat = new Option<int?>("--repeat") { Description = "also time one batch (the first after --skip) N times with ORT_ENABLE_ALL and print the median latency" };
+        var threads = new Option<int>("--threads") { Description = "intra-op threads for the --repeat timing", DefaultValueFactory = _ => 1 };
         var command = new Command("evaluate", "Compute a task metric (accuracy, cross-entropy) of a model on a labelled test set")
         {
-            model, inputs, labels, metric, baseline, batch, rows, skip, json,
+            model, inputs, labels, metric, baseline, batch, rows, skip, json, repeat, threads,
         };
         command.SetAction(parse => CommandRunner.Run(() =>
         {
+            if (parse.GetValue(repeat) is { } times && times < 1) throw new Ir.OnnxcException(Ir.DiagnosticIds.Usage, "--repeat must be at least 1");
             var x = NpyFormat.Read(parse.GetValue(inputs)!.FullName);
             var y = NpyFormat.Read(parse.GetValue(labels)!.FullName);
             var kind = parse.GetValue(metric) == "accuracy" ? TaskMetric.Accuracy : TaskMetric.CrossEntropy;
             TaskEvaluation Run(FileInfo file) => TaskEvaluator.Evaluate(file.FullName, x, y, kind, parse.GetValue(batch), parse.GetValue(rows), parse.GetValue(skip));
             var candidate = Run(parse.GetValue(model)!);
             var reference = parse.GetValue(baseline) is { } b ? Run(b) : null;
+            var latencyOptions = new OrtRunnerOptions { OptimizationLevel = OrtOptimizationLevel.All, IntraOpThreads = parse.GetValue(threads) };
+            LatencyResult? Latency(FileInfo? file) => file is not null && parse.GetValue(repeat) is { } n
+                ? TaskEvaluator.BatchLatency(file.FullName, x, parse.GetValue(batch), parse.GetValue(skip), n, latencyOptions)
+                : null;
+            var latency = Latency(parse.GetValue(model));
+            var baselineLatency = Latency(parse.GetValue(baseline));
             if (parse.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(new
@@ -45,6 +54,8 @@ public static class EvaluateCommand
                     baseline = reference?.Value,
                     change = reference is null ? (double?)null : candidate.Value - reference.Value,
                     positions = candidate.Positions,
+                    latencyMs = latency?.Median.TotalMilliseconds,
+                    baselineLatencyMs = baselineLatency?.Median.TotalMilliseconds,
                 }));
             }
             else
@@ -56,6 +67,8 @@ public static class EvaluateCommand
                     var change = candidate.Value - reference.Value;
                     AnsiConsole.WriteLine(kind == TaskMetric.Accuracy ? $"change: {change * 100:+0.00;-0.00} points" : $"change: {change:+0.0000;-0.0000} nats");
                 }
+                if (latency is not null) AnsiConsole.WriteLine($"latency, batch of {parse.GetValue(batch)} rows: {latency}");
+                if (baselineLatency is not null) AnsiConsole.WriteLine($"baseline latency, same batch: {baselineLatency}");
             }
             return ExitCodes.Ok;
         }));

@@ -70,6 +70,15 @@ public static class TaskEvaluator
         return new TaskEvaluation(metric, total / positions, positions, end - skipRows, clock.Elapsed);
     }
 
+    /// <summary>Median latency of one batch (rows <paramref name="skipRows"/> onward) of a single-input model, run <paramref name="repeat"/> times.</summary>
+    public static LatencyResult BatchLatency(string modelPath, Tensor inputs, int batchSize, int skipRows, int repeat, OrtRunnerOptions options)
+    {
+        string name;
+        using (var probe = new OrtRunner(modelPath, options)) name = probe.Inputs[0].Name;
+        int count = (int)Math.Min(batchSize, inputs.Dims[0] - skipRows);
+        return LatencyProbe.Measure(modelPath, new Dictionary<string, RuntimeValue?> { [name] = new TensorValue(Rows(inputs, skipRows, count)) }, repeat, options);
+    }
+
     private static Tensor Rows(Tensor tensor, int start, int count)
     {
         long rowBytes = tensor.ByteLength / tensor.Dims[0];

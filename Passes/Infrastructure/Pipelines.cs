@@ -3,6 +3,7 @@ using Onnxc.Passes.Cleanup;
 using Onnxc.Passes.Fusion;
 using Onnxc.Passes.Fusion.Attention;
 using Onnxc.Passes.Normalization;
+using Onnxc.Passes.Quantization.Int8;
 using Onnxc.Passes.Sparsity;
 
 namespace Onnxc.Passes;
@@ -29,6 +30,9 @@ public static class Pipelines
         new FuseMatMulBiasPass(),
         // Not in -O1/-O2: it rewrites weights (re-centering) and changes LayerNorm into RMSNorm, so it is opt-in.
         new ConvertLayerNormToRmsNorm(),
+        // Not in -O1/-O2 either: lossy (int8), so only on request (--passes or --quantize int8-dynamic); it needs no
+        // data or options, and its declared int8 tolerance holds on the samples and real models (PassContractTests).
+        new QuantizeInt8Dynamic(),
     };
 
     public static IPass FindPass(string name) =>

@@ -1,63 +1,125 @@
 using System.CommandLine;
-using System.Globalization;
-using System.Text;
-using System.Text.Json;
-using Onnxc.Backends.Onnx;
+using System.Text.RegularExpressions;
 using Onnxc.Conformance;
 using Onnxc.Ir;
 using Onnxc.Passes;
 using Onnxc.Passes.Calibration;
+using Onnxc.Passes.Quantization.Int8;
 using Onnxc.Passes.Quantization.WeightOnly;
 
 namespace Onnxc.Compiler.Commands.Optimize;
 
 /// <summary>
-/// <c>optimize --quantize MODE</c> and its settings. Each mode maps to the passes it appends after the -O pipeline
-/// (<see cref="PassesFor"/>), so new modes (dynamic, static, mixed) are one more case there.
+/// <c>optimize --quantize MODE</c> and its settings. Each mode maps to the pass it appends after the -O pipeline
+/// (<see cref="PassFor"/>); options that mean nothing for the chosen mode are usage errors, not silently ignored.
 /// </summary>
 public sealed class QuantizeOptions
 {
-    private readonly Option<string?> _mode = new("--quantize") { Description = "quantize weights: int4 or int8 (weight-only MatMulNBits)" };
-    private readonly Option<string> _method = new("--quantize-method") { Description = "rtn (no data) or gptq (Hessians from calibration data)", DefaultValueFactory = _ => "rtn" };
-    private readonly Option<int> _blockSize = new("--block-size") { Description = "weights per scale along K: a power of two in [16, 256]", DefaultValueFactory = _ => 32 };
-    private readonly Option<bool> _zeroPoint = new("--zero-point") { Description = "asymmetric blocks with a zero point each (default: symmetric)" };
-    private readonly Option<bool> _symmetric = new("--symmetric") { Description = "symmetric blocks, no zero points (the default)" };
-    private readonly Option<string[]> _exclude = new("--exclude") { Description = "keep layers whose node or weight name matches this glob in float (repeatable)", AllowMultipleArgumentsPerToken = true };
+    private static readonly string[] Modes = ["int4", "int8", "int8-dynamic", "int8-static", "mixed"];
+
+    private readonly Option<string?> _mode = new("--quantize")
+    {
+        Description = "int4 | int8 (weight-only MatMulNBits), int8-dynamic (DynamicQuantizeMatMul), int8-static (QDQ, calibrated), mixed (per-layer fp32/int8 under a budget)",
+    };
+    private readonly Option<string?> _method = new("--quantize-method") { Description = "int4/int8 weight-only: rtn (no data, the default) or gptq (Hessians from calibration data)" };
+    private readonly Option<int?> _blockSize = new("--block-size") { Description = "int4/int8 weight-only: weights per scale along K, a power of two in [16, 256] (default 32)" };
+    private readonly Option<bool> _zeroPoint = new("--zero-point") { Description = "int4/int8 weight-only: asymmetric blocks with a zero point each (default: symmetric)" };
+    private readonly Option<bool> _symmetric = new("--symmetric") { Description = "int4/int8 weight-only: symmetric blocks, no zero points (the default)" };
+    private readonly Option<string[]> _exclude = new("--exclude") { Description = "keep layers whose node (or weight) name matches this glob in float (repeatable; not with mixed)", AllowMultipleArgumentsPerToken = true };
     private readonly Option<string?> _calibration = new("--calibration") { Description = "folder or file of input samples (.npy/.npz/.pb); batches are split into rows" };
     private readonly Option<int> _samples = new("--calibration-samples") { Description = "samples used for calibration; the rest are held back for the report", DefaultValueFactory = _ => 128 };
+    private readonly Option<string?> _calibrationMethod = new("--calibration-method") { Description = "int8-static activation ranges: minmax (default), percentile (99.99) or entropy (KL)" };
+    private readonly Option<string?> _sizeBudget = new("--size-budget") { Description = "mixed: weight bytes allowed, as a count (12000000) or a ratio of fp32 (0.3)" };
+    private readonly Option<string?> _accuracyBudget = new("--accuracy-budget") { Description = "mixed: lowest mean cosine of the outputs to fp32's on the calibration samples (e.g. 0.999)" };
     private readonly Option<FileInfo?> _report = new("--report") { Description = "write a quantization report (.md or .json)" };
-    private QuantizeWeights? _pass;
+    private IPass? _pass;
     private CalibrationData? _heldBack;
 
     public QuantizeOptions()
     {
-        _mode.AcceptOnlyFromAmong("int4", "int8");
+        _mode.AcceptOnlyFromAmong(Modes);
         _method.AcceptOnlyFromAmong("rtn", "gptq");
+        _calibrationMethod.AcceptOnlyFromAmong("minmax", "percentile", "entropy");
     }
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { _mode, _method, _blockSize, _zeroPoint, _symmetric, _exclude, _calibration, _samples, _report }) command.Options.Add(option);
+        foreach (var option in new Option[] { _mode, _method, _blockSize, _zeroPoint, _symmetric, _exclude, _calibration, _samples, _calibrationMethod, _sizeBudget, _accuracyBudget, _report })
+        {
+            command.Options.Add(option);
+        }
     }
 
-    /// <summary>The pipeline with the quantization passes of the chosen mode appended (unchanged without --quantize).</summary>
+    /// <summary>The pipeline with the quantization pass of the chosen mode appended (unchanged without --quantize).</summary>
     public IReadOnlyList<PipelineStep> Extend(ParseResult parse, IReadOnlyList<PipelineStep> pipeline)
     {
-        if (parse.GetValue(_mode) is not { } mode) return pipeline;
-        return pipeline.Concat(PassesFor(mode, parse).Select(p => (PipelineStep)new PipelineStep.Single(p))).ToList();
+        var mode = parse.GetValue(_mode);
+        RejectMisplaced(parse, mode);
+        if (mode is null) return pipeline;
+        _pass = PassFor(mode, parse);
+        return pipeline.Append(new PipelineStep.Single(_pass)).ToList();
     }
 
-    private IEnumerable<IPass> PassesFor(string mode, ParseResult parse)
+    /// <summary>Options given for another mode than the chosen one are mistakes the user should hear about.</summary>
+    private void RejectMisplaced(ParseResult parse, string? mode)
     {
+        bool weightOnly = mode is "int4" or "int8";
+        void Only(Option option, bool allowed, string modes)
+        {
+            if (parse.GetResult(option) is { Implicit: false } && !allowed)
+            {
+                throw new OnnxcException(DiagnosticIds.Usage, mode is null
+                    ? $"{option.Name} needs --quantize ({modes})"
+                    : $"{option.Name} applies to --quantize {modes}, not --quantize {mode}");
+            }
+        }
+        Only(_method, weightOnly, "int4|int8");
+        Only(_blockSize, weightOnly, "int4|int8");
+        Only(_zeroPoint, weightOnly, "int4|int8");
+        Only(_symmetric, weightOnly, "int4|int8");
+        Only(_exclude, mode is not null and not "mixed", "int4|int8|int8-dynamic|int8-static");
+        Only(_calibrationMethod, mode == "int8-static", "int8-static");
+        Only(_sizeBudget, mode == "mixed", "mixed");
+        Only(_accuracyBudget, mode == "mixed", "mixed");
+        Only(_report, mode is not null, string.Join("|", Modes));
+        Only(_samples, mode is not null, string.Join("|", Modes));
         if (parse.GetValue(_zeroPoint) && parse.GetValue(_symmetric)) throw new OnnxcException(DiagnosticIds.Usage, "--symmetric and --zero-point exclude each other");
+        if (parse.GetValue(_samples) < 1) throw new OnnxcException(DiagnosticIds.Usage, "--calibration-samples must be at least 1");
+        if (mode == "mixed")
+        {
+            // Validates the budget's form now, before the model loads; the ratio is resolved against the real size when the pass runs.
+            Passes.Quantization.Mixed.MixedPrecisionBudget.Parse(parse.GetValue(_sizeBudget), parse.GetValue(_accuracyBudget), 1);
+        }
+    }
+
+    private IPass PassFor(string mode, ParseResult parse)
+    {
+        Func<Model, CalibrationService> calibration = model => new CalibrationService(Calibration(model, mode, parse.GetValue(_calibration), parse.GetValue(_samples)));
+        var excluded = (parse.GetValue(_exclude) ?? Array.Empty<string>()).Select(GlobToRegex).ToArray();
+        var int8 = new Int8Options { IncludeLayer = excluded.Length == 0 ? null : id => !excluded.Any(r => r.IsMatch(id)) };
+        switch (mode)
+        {
+            case "int8-dynamic":
+                return new QuantizeInt8Dynamic(int8);
+            case "int8-static":
+                var method = parse.GetValue(_calibrationMethod) switch
+                {
+                    "percentile" => CalibrationMethod.Percentile,
+                    "entropy" => CalibrationMethod.Entropy,
+                    _ => CalibrationMethod.MinMax,
+                };
+                return new CalibratedInt8Static(calibration, method, int8);
+            case "mixed":
+                return new MixedPrecisionPass(calibration, parse.GetValue(_sizeBudget), parse.GetValue(_accuracyBudget), new Int8Options());
+        }
         var options = new QuantizeWeightsOptions
         {
             Bits = mode == "int8" ? 8 : 4,
-            BlockSize = parse.GetValue(_blockSize),
+            BlockSize = parse.GetValue(_blockSize) ?? 32,
             Symmetric = !parse.GetValue(_zeroPoint),
             Method = parse.GetValue(_method) == "gptq" ? WeightQuantMethod.Gptq : WeightQuantMethod.Rtn,
             Exclude = parse.GetValue(_exclude) ?? Array.Empty<string>(),
-            Calibration = model => new CalibrationService(Calibration(model, parse.GetValue(_calibration), parse.GetValue(_samples))),
+            Calibration = calibration,
         };
         try
         {
@@ -67,16 +129,15 @@ public sealed class QuantizeOptions
         {
             throw new OnnxcException(DiagnosticIds.Usage, e.Message);
         }
-        _pass = new QuantizeWeights(options);
-        yield return _pass;
+        return new QuantizeWeights(options);
     }
 
     /// <summary>The first <paramref name="count"/> samples calibrate; the rest are kept for the report's fidelity check.</summary>
-    private CalibrationData Calibration(Model model, string? path, int count)
+    private CalibrationData Calibration(Model model, string mode, string? path, int count)
     {
         if (path is null)
         {
-            Console.Error.WriteLine("warning: no --calibration data; GPTQ calibrates on GENERATED inputs, which describe noise, not real use");
+            Console.Error.WriteLine($"warning: no --calibration data; --quantize {mode} calibrates on GENERATED inputs, which describe noise, not real use");
             var generated = CalibrationData.GenerateFor(model, count + 16);
             _heldBack = generated.Skip(count);
             return generated.Take(count);
@@ -86,14 +147,13 @@ public sealed class QuantizeOptions
         return all.Take(count);
     }
 
-    /// <summary>Writes the report asked for with --report; a no-op otherwise.</summary>
+    /// <summary>Prints what mixed precision chose (unless --quiet) and writes the report asked for with --report.</summary>
     public void WriteReport(ParseResult parse, string inputPath, string outputPath)
     {
-        if (parse.GetValue(_report) is not { } file || _pass is null) return;
-        var report = _pass.Report;
-        long before = FileBytes(inputPath), after = FileBytes(outputPath);
-        FidelityResult? fidelity = null;
-        // RTN never reads calibration data, so its held-back samples are loaded here for the fidelity check.
+        if (_pass is null) return;
+        if (_pass is MixedPrecisionPass { Report: { } mixed } && !parse.GetValue<bool>("--quiet")) QuantizeReportWriter.PrintMixed(mixed);
+        if (parse.GetValue(_report) is not { } file) return;
+        // Passes that never read calibration data (RTN, dynamic int8) get their held-back samples here for the fidelity check.
         if (_heldBack is null && parse.GetValue(_calibration) is { } path)
         {
             using var runner = new OrtRunner(inputPath);
@@ -101,32 +161,14 @@ public sealed class QuantizeOptions
             int count = parse.GetValue(_samples);
             if (all.Count > count) _heldBack = all.Skip(count).Take(256);
         }
-        if (_heldBack is { Count: > 0 } held) fidelity = EndToEndFidelity.Measure(inputPath, outputPath, held);
-        var o = _pass.Options;
-        string settings = $"int{o.Bits} {o.Method.ToString().ToLowerInvariant()}, block {o.BlockSize}, {(o.Symmetric ? "symmetric" : "zero points")}";
-        string text = file.Extension.Equals(".json", StringComparison.OrdinalIgnoreCase)
-            ? JsonSerializer.Serialize(new { settings, modelBytesBefore = before, modelBytesAfter = after, calibration = report.CalibrationSource, calibrationGenerated = report.CalibrationGenerated, fidelity, layers = report.Layers }, new JsonSerializerOptions { WriteIndented = true })
-            : Markdown(settings, before, after, report, fidelity);
-        File.WriteAllText(file.FullName, text);
+        var fidelity = _heldBack is { Count: > 0 } held ? EndToEndFidelity.Measure(inputPath, outputPath, held) : null;
+        var context = new QuantizeReportWriter.Sizes(FileBytes(inputPath), FileBytes(outputPath), fidelity);
+        bool json = file.Extension.Equals(".json", StringComparison.OrdinalIgnoreCase);
+        File.WriteAllText(file.FullName, QuantizeReportWriter.Render(_pass, context, json));
     }
 
-    private static string Markdown(string settings, long before, long after, WeightOnlyReport report, FidelityResult? fidelity)
-    {
-        var c = CultureInfo.InvariantCulture;
-        var md = new StringBuilder();
-        md.AppendLine($"# Weight-only quantization report").AppendLine();
-        md.AppendLine($"- settings: {settings}");
-        md.AppendLine(c, $"- model size: {before:N0} B -> {after:N0} B ({(double)before / Math.Max(1, after):0.00}x smaller)");
-        if (report.CalibrationSource is { } source) md.AppendLine($"- calibration: {source}{(report.CalibrationGenerated ? " — **GENERATED INPUTS: statistics describe noise, not real data**" : "")}");
-        if (fidelity is { } f) md.AppendLine(c, $"- end-to-end on {f.Samples} held-back samples ({f.Source}): cosine {f.Cosine:0.000000}, max abs error {f.MaxAbsError:G4}, top-1 agreement {f.Top1Agreement:P2}");
-        md.AppendLine(c, $"- quantization time: {report.Elapsed.TotalSeconds:0.00} s").AppendLine();
-        md.AppendLine("| node | weight | K | N | method | bytes before | bytes after | relative error | skipped |").AppendLine("|---|---|---|---|---|---|---|---|---|");
-        foreach (var l in report.Layers)
-        {
-            md.AppendLine(c, $"| {l.Node} | {l.Weight} | {l.K} | {l.N} | {l.Method} | {l.BytesBefore} | {l.BytesAfter} | {(l.RelativeError is { } e ? e.ToString("G3", c) : "")} | {l.Skipped} |");
-        }
-        return md.ToString();
-    }
+    private static Regex GlobToRegex(string glob) =>
+        new("^" + Regex.Escape(glob).Replace("\\*", ".*").Replace("\\?", ".") + "$", RegexOptions.CultureInvariant);
 
     private static long FileBytes(string path) =>
         new FileInfo(path).Length + (File.Exists(path + ".data") ? new FileInfo(path + ".data").Length : 0);

@@ -1,0 +1,133 @@
+using System.Text.Json;
+using Onnxc.Backends.Onnx;
+using Onnxc.Tests.Support;
+
+namespace Onnxc.Tests.Cli;
+
+/// <summary>
+/// Every <c>optimize --quantize</c> mode through the real CLI: exit 0, the operator the mode emits is in the output,
+/// the report is written; wrong option combinations are usage errors (exit 2) that name the option.
+/// </summary>
+public sealed class QuantizeCliTests : IDisposable
+{
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("onnxc-quantize-");
+
+    public void Dispose() => _dir.Delete(recursive: true);
+
+    private string Sample()
+    {
+        var model = Path.Combine(_dir.FullName, "vit.onnx");
+        var made = OnnxcProcess.Run("sample", "vit-tiny", "-o", model);
+        Assert.True(made.ExitCode == 0, made.Stderr);
+        return model;
+    }
+
+    private static Dictionary<string, int> OpCounts(string path)
+    {
+        using var model = OnnxImporter.Load(path);
+        return model.Graph.Nodes.GroupBy(n => n.OpType).ToDictionary(g => g.Key, g => g.Count());
+    }
+
+    [Theory]
+    [InlineData("int4", "MatMulNBits", "report.md", "# Weight-only quantization report")]
+    [InlineData("int8", "MatMulNBits", "report.json", "\"settings\": \"int8 rtn, block 32, symmetric\"")]
+    [InlineData("int8-dynamic", "DynamicQuantizeMatMul", "report.md", "# Dynamic int8 quantization report")]
+    [InlineData("int8-static", "QuantizeLinear", "report.md", "minmax activation ranges")]
+    [InlineData("int8-static --calibration-method entropy", "QuantizeLinear", "report.json", "\"mode\": \"int8-static\"")]
+    [InlineData("mixed --size-budget 0.5", "DynamicQuantizeMatMul", "report.md", "| layer | parameters | precision |")]
+    public void Mode_emits_its_operator_and_writes_the_report(string arguments, string op, string reportName, string reportText)
+    {
+        var model = Sample();
+        var output = Path.Combine(_dir.FullName, "out.onnx");
+        var report = Path.Combine(_dir.FullName, reportName);
+        var args = new List<string> { "optimize", model, "-o", output, "--quantize" };
+        args.AddRange(arguments.Split(' '));
+        args.AddRange(["--report", report, "--calibration-samples", "8"]);
+
+        var result = OnnxcProcess.Run(args.ToArray());
+
+        Assert.True(result.ExitCode == 0, result.Stdout + result.Stderr);
+        var ops = OpCounts(output);
+        Assert.True(ops.ContainsKey(op), $"no {op} in the output: {string.Join(", ", ops.Keys)}");
+        Assert.Contains(reportText, File.ReadAllText(report));
+        if (reportName.EndsWith(".json", StringComparison.Ordinal)) JsonDocument.Parse(File.ReadAllText(report)).Dispose();
+        bool calibrates = arguments.StartsWith("int8-static", StringComparison.Ordinal) || arguments.StartsWith("mixed", StringComparison.Ordinal);
+        Assert.Equal(calibrates, result.Stderr.Contains("GENERATED inputs", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Mixed_prints_each_layers_choice_and_reason_and_meets_an_accuracy_budget()
+    {
+        var model = Sample();
+        var output = Path.Combine(_dir.FullName, "mixed.onnx");
+        var report = Path.Combine(_dir.FullName, "mixed.json");
+
+        var result = OnnxcProcess.Run("optimize", model, "-o", output, "--quantize", "mixed", "--accuracy-budget", "0.999", "--calibration-samples", "8", "--report", report);
+
+        Assert.True(result.ExitCode == 0, result.Stdout + result.Stderr);
+        Assert.Contains("mixed precision (cosine ≥ 0.999, met)", result.Stdout);
+        using var json = JsonDocument.Parse(File.ReadAllText(report));
+        var layers = json.RootElement.GetProperty("layers").EnumerateArray().ToList();
+        Assert.NotEmpty(layers);
+        Assert.All(layers, l => Assert.False(string.IsNullOrWhiteSpace(l.GetProperty("Reason").GetString())));
+        Assert.All(layers, l => Assert.Contains(l.GetProperty("Id").GetString()!, result.Stdout));
+        Assert.True(json.RootElement.GetProperty("measuredCosine").GetDouble() >= 0.999);
+    }
+
+    [Fact]
+    public void Static_int8_on_real_digits_uses_the_given_calibration_rows()
+    {
+        var model = SharedData.RequireOrSkip("models/vit-mnist/model.onnx");
+        var x = Path.Combine(Path.GetDirectoryName(model)!, "x_test.npy");
+        var output = Path.Combine(_dir.FullName, "vit-mnist.int8.onnx");
+        var report = Path.Combine(_dir.FullName, "static.md");
+
+        var result = OnnxcProcess.Run("optimize", model, "-o", output, "--quantize", "int8-static", "--calibration-method", "percentile",
+            "--calibration", x, "--calibration-samples", "16", "--report", report);
+
+        Assert.True(result.ExitCode == 0, result.Stdout + result.Stderr);
+        Assert.DoesNotContain("GENERATED", result.Stderr);
+        var text = File.ReadAllText(report);
+        Assert.Contains("- calibration: x_test.npy", text);
+        Assert.Contains("held-back samples", text);
+        Assert.True(OpCounts(output).GetValueOrDefault("QuantizeLinear") > 0);
+    }
+
+    [Theory]
+    [InlineData("--quantize mixed", "exactly one of --size-budget or --accuracy-budget")]
+    [InlineData("--quantize mixed --size-budget 0.5 --accuracy-budget 0.99", "exactly one of --size-budget or --accuracy-budget")]
+    [InlineData("--quantize mixed --accuracy-budget 1.5", "not a cosine")]
+    [InlineData("--quantize mixed --size-budget lots", "neither a byte count nor a ratio")]
+    [InlineData("--quantize mixed --size-budget 0.5 --exclude head*", "--exclude applies to")]
+    [InlineData("--quantize int8-dynamic --block-size 64", "--block-size applies to --quantize int4|int8, not --quantize int8-dynamic")]
+    [InlineData("--quantize int8-static --quantize-method gptq", "--quantize-method applies to")]
+    [InlineData("--quantize int4 --calibration-method entropy", "--calibration-method applies to --quantize int8-static")]
+    [InlineData("--quantize int8-dynamic --size-budget 0.5", "--size-budget applies to --quantize mixed")]
+    [InlineData("--accuracy-budget 0.99", "--accuracy-budget needs --quantize")]
+    [InlineData("--report r.md", "--report needs --quantize")]
+    [InlineData("--quantize int4 --zero-point --symmetric", "exclude each other")]
+    [InlineData("--quantize int4 --block-size 48", "block")]
+    public void Wrong_combinations_are_usage_errors(string arguments, string message)
+    {
+        var model = Sample();
+        var args = new List<string> { "optimize", model, "-o", Path.Combine(_dir.FullName, "never.onnx") };
+        args.AddRange(arguments.Split(' '));
+
+        var result = OnnxcProcess.Run(args.ToArray());
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(message, result.Stderr);
+        Assert.False(File.Exists(Path.Combine(_dir.FullName, "never.onnx")));
+    }
+
+    [Theory]
+    [InlineData("--quantize int16")]
+    [InlineData("--quantize int8-static --calibration-method mse")]
+    public void Unknown_values_are_rejected_by_the_parser(string arguments)
+    {
+        var result = OnnxcProcess.Run(["optimize", "m.onnx", "-o", "o.onnx", .. arguments.Split(' ')]);
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains(arguments.Split(' ')[^1], result.Stderr);
+    }
+}
