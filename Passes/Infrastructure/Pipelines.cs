@@ -78,8 +78,8 @@ public static class Pipelines
         // Attention next, while the q/k/v projections are still plain MatMul + Add (the later fusions fold biases);
         // it reads only the projections' inputs, whatever produced them.
         new PipelineStep.Single(new AttentionFusionPass()),
-        // Skip-LayerNorm: it folds the residual Add and the bias of the sublayer's last linear layer.
-        new PipelineStep.Single(new FuseSkipLayerNormPass()),
+        // No Skip-LayerNorm here: on ONNX Runtime's CPU provider it made vit-mnist and chargpt 9-21 % slower
+        // (BENCHMARKS.md, "Fusions"), so it is opt-in by name (--passes fuse-skip-layer-norm).
         // Gelu before BiasGelu: the bias fusion starts from the Gelu/FastGelu this produces.
         new PipelineStep.Single(new FuseGeluPass()),
         new PipelineStep.Single(new FuseBiasGeluPass()),
