@@ -83,17 +83,7 @@ internal static class KnownTensorOps
         return offset;
     }
 
-    private static long[] Strides(long[] dims)
-    {
-        var strides = new long[dims.Length];
-        long stride = 1;
-        for (int a = dims.Length - 1; a >= 0; a--)
-        {
-            strides[a] = stride;
-            stride *= dims[a];
-        }
-        return strides;
-    }
+    private static long[] Strides(long[] dims) => RowMajor.Strides(dims);
 
     private static void Increment(long[] index, long[] dims)
     {

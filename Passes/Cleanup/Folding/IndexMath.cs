@@ -1,21 +1,13 @@
+using Onnxc.Ir;
+
 namespace Onnxc.Passes.Cleanup.Folding;
 
 /// <summary>Row-major index arithmetic for folding: broadcasting, transposition and per-axis selection as flat source indices.</summary>
 internal static class IndexMath
 {
-    public static long Product(IEnumerable<long> dims) => dims.Aggregate(1L, (acc, d) => checked(acc * d));
+    public static long Product(IEnumerable<long> dims) => RowMajor.Product(dims);
 
-    public static long[] Strides(long[] dims)
-    {
-        var strides = new long[dims.Length];
-        long stride = 1;
-        for (int a = dims.Length - 1; a >= 0; a--)
-        {
-            strides[a] = stride;
-            stride *= dims[a];
-        }
-        return strides;
-    }
+    public static long[] Strides(long[] dims) => RowMajor.Strides(dims);
 
     /// <summary>numpy broadcast of several shapes, or null when they are incompatible.</summary>
     public static long[]? Broadcast(IReadOnlyList<long[]> shapes)
