@@ -22,6 +22,7 @@ public static class Pipelines
         new RemoveNoOps(),
         // Fusions.
         new FuseLayerNormPass(),
+        new EmbedLayerNormFusionPass(),
         new RotaryEmbeddingFusionPass(),
         new AttentionFusionPass(),
         // Not in -O1/-O2: it rewrites weights (re-centering) and changes LayerNorm into RMSNorm, so it is opt-in.
@@ -68,6 +69,8 @@ public static class Pipelines
     {
         // LayerNorm first: the Skip-LayerNorm and EmbedLayerNorm fusions start from the LayerNormalization it makes.
         new PipelineStep.Single(new FuseLayerNormPass()),
+        // EmbedLayerNorm right after it, before any Skip-LayerNorm fusion could claim the embedding sum as a residual Add.
+        new PipelineStep.Single(new EmbedLayerNormFusionPass()),
         // Rotary before attention: the attention fusion accepts q/k produced by RotaryEmbedding, not the decomposed form.
         new PipelineStep.Single(new RotaryEmbeddingFusionPass()),
         // Attention reads only the projections' inputs, whatever produced them, so it can follow the norm fusions.
