@@ -2,8 +2,16 @@ using BenchmarkDotNet.Running;
 
 namespace Onnxc.Benchmarks;
 
-/// <summary>Runs the BenchmarkDotNet suites; pass BenchmarkDotNet's own arguments (e.g. --filter '*ImportExport*').</summary>
+/// <summary>
+/// Runs the BenchmarkDotNet suites (pass BenchmarkDotNet's own arguments, e.g. --filter '*ImportExport*'), or
+/// <c>fusion-latency [model ...]</c>: the ORT latency comparison of <see cref="FusionLatency"/>.
+/// </summary>
 public static class Program
 {
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    public static int Main(string[] args)
+    {
+        if (args is ["fusion-latency", .. var models]) return FusionLatency.Run(models);
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
+    }
 }
