@@ -39,6 +39,7 @@ public static class FusionLatency
                 var original = subject.Materialize(folder);
                 var optimized = Path.Combine(folder, subject.Name + ".O2.onnx");
                 facts.Add(Optimize(subject.Name, original, optimized));
+                facts.Add($"{subject.Name}: ORT_ENABLE_ALL's own fusions: original {OrtFusions(original, folder)}; -O2 {OrtFusions(optimized, folder)}");
                 foreach (int threads in new[] { 1, 2 })
                 {
                     var (a, b) = MeasurePair(original, optimized, subject.Dims, threads);
@@ -103,6 +104,20 @@ public static class FusionLatency
             .Select(g => $"{g.Key} {g.Count()}");
         return string.Create(CultureInfo.InvariantCulture,
             $"{name}: nodes {before} -> {model.Graph.NodeCount}; fused {string.Join(", ", fused)}; -O2 compile {total.Elapsed.TotalSeconds:F2} s (passes {passes.Elapsed.TotalSeconds:F2} s)");
+    }
+
+    /// <summary>The contrib ops in the graph ORT itself builds at ORT_ENABLE_ALL (what -O2 competes with).</summary>
+    private static string OrtFusions(string path, string folder)
+    {
+        var saved = Path.Combine(folder, "ort-optimized.onnx");
+        using (var options = new Microsoft.ML.OnnxRuntime.SessionOptions { GraphOptimizationLevel = Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_ENABLE_ALL, OptimizedModelFilePath = saved })
+        using (new Microsoft.ML.OnnxRuntime.InferenceSession(path, options))
+        {
+        }
+        using var model = OnnxImporter.Load(saved);
+        var ops = model.Graph.Nodes.Where(n => n.Domain == "com.microsoft" || n.OpType.EndsWith("LayerNormalization", StringComparison.Ordinal))
+            .GroupBy(n => n.OpType).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} {g.Count()}");
+        return $"{model.Graph.NodeCount} nodes ({string.Join(", ", ops)})";
     }
 
     private readonly record struct Timing(double Median, double Session);
