@@ -30,6 +30,7 @@ NUGET_ROOT   := $(or $(NUGET_PACKAGES),$(HOME)/.nuget/packages)
 ORT_INCLUDE  ?= $(NUGET_ROOT)/microsoft.ml.onnxruntime/$(ORT_VERSION)/build/native/include
 NATIVE_LIB   := artifacts/native/libonnxc_customops.so
 native: restore
+	@scripts/install-native-deps.sh
 	@if ! command -v cmake >/dev/null || ! command -v c++ >/dev/null; then \
 	  echo "native: cmake or a C++ compiler is missing; skipping the custom-op library (models with com.onnxc ops will not run)"; \
 	elif [ ! -f "$(ORT_INCLUDE)/onnxruntime_cxx_api.h" ]; then \

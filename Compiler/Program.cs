@@ -17,6 +17,7 @@ public static class Program
             SampleCommand.Create(),
             VerifyCommand.Create(),
             ConformanceCommand.Create(),
+            EvaluateCommand.Create(),
         };
         // Tables squeezed to 80 columns are unreadable in logs; pipes and CI get a wide console.
         if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 200;

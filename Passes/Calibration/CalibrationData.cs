@@ -37,11 +37,31 @@ public sealed class CalibrationData
         return maxSamples is { } n ? data.Take(n) : data;
     }
 
-    /// <summary>Made-up samples (seeded) for when the user gave no data; reports must say so.</summary>
-    public static CalibrationData Generate(IReadOnlyList<ModelPort> inputs, int count, int seed = 0, IReadOnlyDictionary<string, long>? dims = null)
+    /// <summary>
+    /// Made-up samples (seeded) for when the user gave no data; reports must say so. Pass the model so token-id
+    /// inputs stay inside the embedding tables they index (otherwise ORT rejects out-of-range Gather indices).
+    /// </summary>
+    public static CalibrationData Generate(IReadOnlyList<ModelPort> inputs, int count, int seed = 0, IReadOnlyDictionary<string, long>? dims = null, Model? model = null)
     {
-        var samples = InputGenerator.Generate(inputs, count, seed, dims ?? new Dictionary<string, long>());
+        var options = new GeneratorOptions { IntegerUpperBounds = model is null ? new Dictionary<string, long>() : GenerationHints.EmbeddingUpperBounds(model) };
+        var samples = InputGenerator.Generate(inputs, count, seed, dims ?? new Dictionary<string, long>(), options);
         return new CalibrationData(samples, true, $"generated ({count} samples, seed {seed})");
+    }
+
+    /// <summary>The inputs a caller feeds: graph inputs that are not initializers (overridable defaults).</summary>
+    public static IReadOnlyList<ModelPort> PortsOf(Model model) =>
+        model.Graph.Inputs.Where(v => !v.IsInitializer).Select(v => new ModelPort(v.Name, v.Type!)).ToArray();
+
+    /// <summary>
+    /// Generated samples for a model with symbolic dims bound to small sizes (batch-like dims 1, others 16) and
+    /// token ids inside their embedding tables.
+    /// </summary>
+    public static CalibrationData GenerateFor(Model model, int count, int seed = 0)
+    {
+        var ports = PortsOf(model);
+        var dims = ports.SelectMany(p => p.Type is TensorType { Shape: { } s } ? s.Where(d => d.Symbol is not null).Select(d => d.Symbol!) : [])
+            .Distinct().ToDictionary(s => s, s => s.Contains("batch", StringComparison.OrdinalIgnoreCase) ? 1L : 16L);
+        return Generate(ports, count, seed, dims, model);
     }
 
     /// <summary>Samples built in code (tests, other passes).</summary>

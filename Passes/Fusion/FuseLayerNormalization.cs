@@ -12,7 +12,8 @@ public sealed record LayerNormMatch(Value Input, Value Gamma, Value? Beta, float
 /// Anchored at the last node (Add(β), or Mul(γ) when there is no β) so every value the pattern reads is defined
 /// before the inserted node. Accepts Mul(d, d) for Pow(d, 2), either argument order of Mul/Add, eps as
 /// initializer or Constant, axes as attribute or input (opset 18), and torch's older export with the Sub
-/// duplicated for Pow and Div.
+/// duplicated for Pow and Div, and the half-precision export (x - mean cast to float for the statistics, the
+/// quotient cast back before γ), fused with stash_type 1 so the statistics stay in float.
 /// </summary>
 /// <remarks>
 /// Emitted in the default domain at the model's opset, as ONNX Runtime's transformers optimizer does: standard
@@ -47,11 +48,19 @@ public sealed class FuseLayerNormalization(bool withBeta) : RewriteRule<LayerNor
                 return Match<LayerNormMatch>.None;
             }
         }
-        if (FusionPatterns.SplitConstant(mulGamma) is not { } gammaSplit || FusionPatterns.Op(gammaSplit.Other, "Div") is not { } div) return Match<LayerNormMatch>.None;
+        if (FusionPatterns.SplitConstant(mulGamma) is not { } gammaSplit) return Match<LayerNormMatch>.None;
         var gamma = gammaSplit.Constant;
 
+        // torch's half-precision export casts x - mean to float for the statistics and the quotient back:
+        // Cast(Sub) feeds Pow and Div, and Cast(Div) feeds Mul(γ).
+        var castBack = FusionPatterns.Op(gammaSplit.Other, "Cast");
+        if (FusionPatterns.Op(castBack is null ? gammaSplit.Other : castBack.Input(0), "Div") is not { } div) return Match<LayerNormMatch>.None;
+        var castUp = FusionPatterns.Op(div.Input(0), "Cast");
+        if ((castBack is null) != (castUp is null)) return Match<LayerNormMatch>.Miss("only one side of the half-precision Cast pair is present");
+        var numerator = castUp is null ? div.Input(0) : castUp.Input(0);
+
         // Div(x - mean, Sqrt(var + eps)).
-        if (FusionPatterns.Op(div.Input(0), "Sub") is not { } subForDiv || FusionPatterns.Op(div.Input(1), "Sqrt") is not { } sqrt) return Match<LayerNormMatch>.None;
+        if (FusionPatterns.Op(numerator, "Sub") is not { } subForDiv || FusionPatterns.Op(div.Input(1), "Sqrt") is not { } sqrt) return Match<LayerNormMatch>.None;
         if (FusionPatterns.Op(subForDiv.Input(1), "ReduceMean") is not { } mean || !ReferenceEquals(mean.Input(0), subForDiv.Input(0)) || subForDiv.Input(0) is not { } x)
         {
             return Match<LayerNormMatch>.None;
@@ -82,8 +91,16 @@ public sealed class FuseLayerNormalization(bool withBeta) : RewriteRule<LayerNor
         }
         var nodes = new List<Node> { mean, subForDiv, square, variance, addEps, sqrt, div, mulGamma };
         var intermediates = new List<Value> { mean.Output(0), subForDiv.Output(0), square.Output(0), variance.Output(0), addEps.Output(0), sqrt.Output(0), div.Output(0) };
-        if (!ReferenceEquals(squared, subForDiv.Output(0)))
+        if (castUp is not null && castBack is not null)
         {
+            if (castUp.GetInt("to", 0) != (long)DataType.Float) return Match<LayerNormMatch>.Miss("the statistics are not cast to float");
+            if (Patterns.ConstantTensor(gamma) is { } g && castBack.GetInt("to", 0) != (long)g.ElementType) return Match<LayerNormMatch>.Miss("the normalized value is not cast back to gamma's type");
+            nodes.AddRange(new[] { castUp, castBack });
+            intermediates.AddRange(new[] { castUp.Output(0), castBack.Output(0) });
+        }
+        if (!ReferenceEquals(squared, div.Input(0)))
+        {
+            if (castUp is not null) return Match<LayerNormMatch>.Miss("the squared value is not the cast x - mean");
             if (FusionPatterns.Op(squared, "Sub") is not { } subForPow || !ReferenceEquals(subForPow.Input(0), x) || !ReferenceEquals(subForPow.Input(1), mean.Output(0)))
             {
                 return Match<LayerNormMatch>.Miss("the squared value is not x - mean");
@@ -114,13 +131,11 @@ public sealed class FuseLayerNormalization(bool withBeta) : RewriteRule<LayerNor
     protected override void Rewrite(LayerNormMatch match, Rewriter rewriter)
     {
         var inputs = match.Beta is null ? new[] { match.Input, match.Gamma } : new[] { match.Input, match.Gamma, match.Beta };
-        var node = rewriter.Add("LayerNormalization", inputs, attributes: new[]
+        FusionPatterns.AddFused(rewriter, "LayerNormalization", inputs, match.Output, attributes: new[]
         {
             Attribute.Int("axis", -1),
             Attribute.Float("epsilon", match.Epsilon),
         });
-        node.Output(0).Type = match.Output.Type;
-        rewriter.Replace(match.Output, node.Output(0));
         rewriter.RemoveIfUnused(match.Nodes);
     }
 }

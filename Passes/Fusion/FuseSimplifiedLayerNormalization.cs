@@ -93,13 +93,11 @@ public sealed class FuseSimplifiedLayerNormalization : RewriteRule<RmsNormMatch>
 
     protected override void Rewrite(RmsNormMatch match, Rewriter rewriter)
     {
-        var node = rewriter.Add("SimplifiedLayerNormalization", new[] { match.Input, match.Scale }, attributes: new[]
+        FusionPatterns.AddFused(rewriter, "SimplifiedLayerNormalization", new[] { match.Input, match.Scale }, match.Output, attributes: new[]
         {
             Attribute.Int("axis", -1),
             Attribute.Float("epsilon", match.Epsilon),
         });
-        node.Output(0).Type = match.Output.Type;
-        rewriter.Replace(match.Output, node.Output(0));
         rewriter.RemoveIfUnused(match.Nodes);
     }
 }

@@ -6,6 +6,9 @@ namespace Onnxc.Passes.Fusion;
 /// <summary>Questions the fusion rules share: are intermediates private to the pattern, is a constant a usable norm weight.</summary>
 public static class FusionPatterns
 {
+    /// <summary>ONNX Runtime's contrib operator domain.</summary>
+    public const string MicrosoftDomain = "com.microsoft";
+
     /// <summary>
     /// Whether only <paramref name="readers"/> read <paramref name="value"/> (and it is not a graph output), so the
     /// nodes producing it may disappear once the pattern is fused.
@@ -79,8 +82,98 @@ public static class FusionPatterns
     {
         var axes = Patterns.ReduceAxes(reduce);
         if (axes is null) return $"{reduce} has no constant axes";
-        if (!Patterns.IsLastAxis(axes, Patterns.Rank(input))) return $"{reduce} axes [{string.Join(",", axes)}] is not the last axis";
+        if (!Patterns.IsLastAxis(axes, Patterns.Rank(input)))
+        {
+            return $"{reduce} axes [{string.Join(",", axes)}] is not the last axis{(Patterns.Rank(input) is null && axes is [>= 0] ? " (input rank unknown)" : "")}";
+        }
         if (!KeepsDims(reduce)) return $"{reduce} has keepdims=0";
         return null;
+    }
+
+    /// <summary>
+    /// The factors of a product of up to three terms rooted at <paramref name="root"/>: its inputs, with an input
+    /// produced by a Mul read only by the root expanded into that Mul's inputs (so 0.5·x·t, (0.5·x)·t and
+    /// x·(t·0.5) all give three factors). The expanded Muls are added to <paramref name="inner"/>.
+    /// </summary>
+    public static List<Value>? ProductFactors(Node root, List<Node> inner)
+    {
+        if (!root.Is("Mul") || root.Inputs.Count != 2) return null;
+        var factors = new List<Value>();
+        foreach (var input in root.Inputs)
+        {
+            if (input is null) return null;
+            if (Op(input, "Mul") is { } mul && ReadOnlyBy(input, root) && mul.Input(0) is { } a && mul.Input(1) is { } b)
+            {
+                factors.Add(a);
+                factors.Add(b);
+                inner.Add(mul);
+            }
+            else
+            {
+                factors.Add(input);
+            }
+        }
+        return factors;
+    }
+
+    /// <summary>The node behind <paramref name="value"/> when it is Add(t, 1) with t produced by <paramref name="op"/>.</summary>
+    public static (Node Add, Node Inner)? OnePlus(Value value, string op)
+    {
+        if (Op(value, "Add") is not { } add || SplitScalar(add) is not { } split || !Near(split.Constant, 1.0)) return null;
+        return Op(split.Other, op) is { } inner ? (add, inner) : null;
+    }
+
+    /// <summary>
+    /// Why adding the constant <paramref name="bias"/> to <paramref name="activation"/> is not a per-channel bias
+    /// over its last axis (what BiasGelu and SkipLayerNormalization's bias input compute), or null when it is: the
+    /// bias is 1-D and the activation's last dimension is known (from its shape or from the MatMul/Gemm weight
+    /// that produced it) to have the same length.
+    /// </summary>
+    public static string? BiasProblem(Value activation, Value bias)
+    {
+        if (Patterns.ConstantTensor(bias) is not { } tensor) return "bias is not a constant";
+        if (tensor.Rank != 1) return $"bias has shape [{string.Join(",", tensor.Dims)}], not a 1-D vector";
+        var last = LastDim(activation) ?? ProducedLastDim(activation);
+        if (last is null) return "cannot prove the bias only broadcasts over the last axis (shape of the biased value unknown)";
+        return last == tensor.Dims[0] ? null : $"bias has {tensor.Dims[0]} elements but the last axis has {last}";
+    }
+
+    /// <summary>The last dimension of a MatMul or Gemm output, read from its constant weight.</summary>
+    private static long? ProducedLastDim(Value value)
+    {
+        if (Op(value, "MatMul") is { } matmul && Patterns.ConstantTensor(matmul.Input(1)) is { Rank: >= 2 } weight) return weight.Dims[^1];
+        if (Op(value, "Gemm") is { } gemm && Patterns.ConstantTensor(gemm.Input(1)) is { Rank: 2 } gemmWeight)
+        {
+            return gemm.GetInt("transB", 0) != 0 ? gemmWeight.Dims[0] : gemmWeight.Dims[1];
+        }
+        return null;
+    }
+
+    /// <summary>Whether every node reading <paramref name="value"/>, other than <paramref name="except"/>, comes after <paramref name="anchor"/> in its graph.</summary>
+    public static bool ReadersFollow(Value value, Node anchor, IReadOnlyCollection<Node> except)
+    {
+        if (anchor.Graph is not { } graph) return false;
+        var readers = value.Uses.Select(u => u.Node).Where(n => !except.Contains(n)).ToHashSet();
+        bool seenAnchor = false;
+        foreach (var node in graph.Nodes)
+        {
+            if (ReferenceEquals(node, anchor)) seenAnchor = true;
+            else if (readers.Contains(node) && !seenAnchor) return false;
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Adds the fused node in place of <paramref name="replaced"/>: named after the pattern's root (which goes
+    /// away), its first output taking the replaced value's name and type, every reader redirected to it.
+    /// </summary>
+    public static Node AddFused(Rewriter rewriter, string op, IEnumerable<Value?> inputs, Value replaced, string domain = "",
+        IEnumerable<Attribute>? attributes = null, int outputCount = 1)
+    {
+        var node = rewriter.Add(op, inputs, outputCount, domain, attributes, name: rewriter.Root.Name is { Length: > 0 } rootName ? rootName : replaced.Name);
+        node.Output(0).Name = replaced.Name;
+        node.Output(0).Type = replaced.Type;
+        rewriter.Replace(replaced, node.Output(0));
+        return node;
     }
 }

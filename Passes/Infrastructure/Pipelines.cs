@@ -25,6 +25,10 @@ public static class Pipelines
         new EmbedLayerNormFusionPass(),
         new RotaryEmbeddingFusionPass(),
         new AttentionFusionPass(),
+        new FuseSkipLayerNormPass(),
+        new FuseGeluPass(),
+        new FuseBiasGeluPass(),
+        new FuseMatMulBiasPass(),
         // Not in -O1/-O2: it rewrites weights (re-centering) and changes LayerNorm into RMSNorm, so it is opt-in.
         new ConvertLayerNormToRmsNorm(),
     };
@@ -69,12 +73,20 @@ public static class Pipelines
     {
         // LayerNorm first: the Skip-LayerNorm and EmbedLayerNorm fusions start from the LayerNormalization it makes.
         new PipelineStep.Single(new FuseLayerNormPass()),
-        // EmbedLayerNorm right after it, before any Skip-LayerNorm fusion could claim the embedding sum as a residual Add.
+        // EmbedLayerNorm right after it, before Skip-LayerNorm could claim the embedding sum as a residual Add.
         new PipelineStep.Single(new EmbedLayerNormFusionPass()),
         // Rotary before attention: the attention fusion accepts q/k produced by RotaryEmbedding, not the decomposed form.
         new PipelineStep.Single(new RotaryEmbeddingFusionPass()),
-        // Attention reads only the projections' inputs, whatever produced them, so it can follow the norm fusions.
+        // Attention next, while the q/k/v projections are still plain MatMul + Add (the later fusions fold biases);
+        // it reads only the projections' inputs, whatever produced them.
         new PipelineStep.Single(new AttentionFusionPass()),
+        // Skip-LayerNorm: it folds the residual Add and the bias of the sublayer's last linear layer.
+        new PipelineStep.Single(new FuseSkipLayerNormPass()),
+        // Gelu before BiasGelu: the bias fusion starts from the Gelu/FastGelu this produces.
+        new PipelineStep.Single(new FuseGeluPass()),
+        new PipelineStep.Single(new FuseBiasGeluPass()),
+        // MatMul+bias last: it takes only the 2-D biases no fusion above folded (3-D MatMuls stay MatMul).
+        new PipelineStep.Single(new FuseMatMulBiasPass()),
     };
 
     /// <summary>

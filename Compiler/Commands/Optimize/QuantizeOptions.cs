@@ -74,17 +74,14 @@ public sealed class QuantizeOptions
     /// <summary>The first <paramref name="count"/> samples calibrate; the rest are kept for the report's fidelity check.</summary>
     private CalibrationData Calibration(Model model, string? path, int count)
     {
-        var ports = model.Graph.Inputs.Where(v => !v.IsInitializer).Select(v => new ModelPort(v.Name, v.Type!)).ToArray();
         if (path is null)
         {
             Console.Error.WriteLine("warning: no --calibration data; GPTQ calibrates on GENERATED inputs, which describe noise, not real use");
-            var dims = ports.SelectMany(p => p.Type is TensorType { Shape: { } s } ? s.Where(d => d.Symbol is not null).Select(d => d.Symbol!) : [])
-                .Distinct().ToDictionary(s => s, s => s.Contains("batch", StringComparison.OrdinalIgnoreCase) ? 1L : 16L);
-            var generated = CalibrationData.Generate(ports, count + 16, seed: 0, dims);
+            var generated = CalibrationData.GenerateFor(model, count + 16);
             _heldBack = generated.Skip(count);
             return generated.Take(count);
         }
-        var all = CalibrationData.Load(path, ports);
+        var all = CalibrationData.Load(path, CalibrationData.PortsOf(model));
         _heldBack = all.Count > count ? all.Skip(count).Take(256) : null;
         return all.Take(count);
     }

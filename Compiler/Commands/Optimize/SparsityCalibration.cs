@@ -1,4 +1,3 @@
-using Onnxc.Conformance;
 using Onnxc.Ir;
 using Onnxc.Passes.Calibration;
 using Onnxc.Passes.Sparsity;
@@ -13,8 +12,7 @@ internal static class SparsityCalibration
 
     public static HessianSource HessianSource(string calibrationPath, FileInfo model) => (graphModel, inputs) =>
     {
-        var ports = graphModel.Graph.Inputs.Where(v => !v.IsInitializer).Select(v => new ModelPort(v.Name, v.Type!)).ToArray();
-        var data = CalibrationData.Load(calibrationPath, ports, Samples);
+        var data = CalibrationData.Load(calibrationPath, CalibrationData.PortsOf(graphModel), Samples);
         if (data.Samples.Count == 0)
         {
             throw new OnnxcException(DiagnosticIds.InputData, $"no calibration samples in '{calibrationPath}' for '{model.Name}'", hint: "give .npy/.npz/.pb files named after the model inputs");

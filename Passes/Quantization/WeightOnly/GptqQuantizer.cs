@@ -46,61 +46,67 @@ public static class GptqQuantizer
 
         int lazy = Math.Max(options.LazyBatch, config.BlockSize) / config.BlockSize * config.BlockSize;
         var errors = new float[(long)n * lazy];
+        bool actOrder = options.ActOrder;
         for (int i1 = 0; i1 < k; i1 += lazy)
         {
-            int i2 = Math.Min(i1 + lazy, k), width = i2 - i1;
-            for (int i = i1; i < i2; i++)
-            {
-                int original = order[i];
-                int block = original / config.BlockSize;
-                if (!options.ActOrder && i % config.BlockSize == 0) SetBlockParameters(w, n, k, result, block, i);
-                float d = u[(long)i * k + i];
-                var uRow = u.AsSpan((int)((long)i * k + i + 1), i2 - i - 1);
-                for (int row = 0; row < n; row++)
-                {
-                    long at = (long)row * k + i;
-                    float value = w[at];
-                    float scale = result.Scales[row * blocks + block];
-                    int zp = result.ZeroPoint(row, block);
-                    byte code = BlockQuantizer.Quantize(value, scale, zp, config.MaxCode);
-                    result.Codes[(long)row * k + original] = code;
-                    float error = (value - (code - zp) * scale) / d;
-                    errors[(long)row * lazy + (i - i1)] = error;
-                    var rest = w.AsSpan((int)(at + 1), i2 - i - 1);
-                    TensorPrimitives.MultiplyAdd(uRow, -error, rest, rest);
-                }
-            }
-            if (i2 == k) continue;
-            // Lazy batch update: the columns right of this batch receive its accumulated error at once.
-            for (int row = 0; row < n; row++)
-            {
-                var rest = w.AsSpan((int)((long)row * k + i2), k - i2);
-                for (int j = 0; j < width; j++)
-                {
-                    float error = errors[(long)row * lazy + j];
-                    if (error == 0) continue;
-                    TensorPrimitives.MultiplyAdd(u.AsSpan((int)((long)(i1 + j) * k + i2), k - i2), -error, rest, rest);
-                }
-            }
+            int start = i1, end = Math.Min(i1 + lazy, k);
+            // Rows are independent given U (each row's error only moves that row's later columns), so a batch of
+            // columns is processed row by row in parallel.
+            Parallel.For(0, n, row => QuantizeRowBatch(w, u, k, row, start, end, lazy, order, errors, result, actOrder));
         }
         return result;
     }
 
-    /// <summary>Parameters of block <paramref name="block"/> from the current (error-updated) columns starting at <paramref name="column"/>.</summary>
-    private static void SetBlockParameters(float[] w, int n, int k, QuantizedWeight result, int block, int column)
+    /// <summary>Quantizes columns [start, end) of one row, then applies their accumulated error to the columns after.</summary>
+    private static void QuantizeRowBatch(float[] w, float[] u, int k, int row, int start, int end, int lazy, int[] order,
+        float[] errors, QuantizedWeight result, bool actOrder)
+    {
+        var config = result.Config;
+        int blocks = result.BlocksPerRow;
+        long rowStart = (long)row * k;
+        for (int i = start; i < end; i++)
+        {
+            int original = order[i];
+            int block = original / config.BlockSize;
+            if (!actOrder && i % config.BlockSize == 0) SetRowBlockParameters(w, k, result, row, block, i);
+            float d = u[(long)i * k + i];
+            long at = rowStart + i;
+            float value = w[at];
+            float scale = result.Scales[row * blocks + block];
+            int zp = result.ZeroPoint(row, block);
+            byte code = BlockQuantizer.Quantize(value, scale, zp, config.MaxCode);
+            result.Codes[rowStart + original] = code;
+            float error = (value - (code - zp) * scale) / d;
+            errors[(long)row * lazy + (i - start)] = error;
+            var rest = w.AsSpan((int)(at + 1), end - i - 1);
+            TensorPrimitives.MultiplyAdd(u.AsSpan((int)((long)i * k + i + 1), end - i - 1), -error, rest, rest);
+        }
+        if (end == k) return;
+        // Lazy batch update: the columns right of this batch receive its accumulated error at once.
+        var tail = w.AsSpan((int)(rowStart + end), k - end);
+        for (int j = 0; j < end - start; j++)
+        {
+            float error = errors[(long)row * lazy + j];
+            if (error == 0) continue;
+            TensorPrimitives.MultiplyAdd(u.AsSpan((int)((long)(start + j) * k + end), k - end), -error, tail, tail);
+        }
+    }
+
+    /// <summary>Parameters of one row's block <paramref name="block"/> from its current (error-updated) columns starting at <paramref name="column"/>.</summary>
+    private static void SetRowBlockParameters(float[] w, int k, QuantizedWeight result, int row, int block, int column)
     {
         int length = Math.Min(result.Config.BlockSize, k - column), blocks = result.BlocksPerRow;
-        for (int row = 0; row < n; row++)
-        {
-            var (scale, zp) = BlockQuantizer.BlockParameters(w.AsSpan((int)((long)row * k + column), length), result.Config);
-            result.Scales[row * blocks + block] = scale;
-            if (result.ZeroPoints is { } zps) zps[row * blocks + block] = (byte)zp;
-        }
+        var (scale, zp) = BlockQuantizer.BlockParameters(w.AsSpan((int)((long)row * k + column), length), result.Config);
+        result.Scales[row * blocks + block] = scale;
+        if (result.ZeroPoints is { } zps) zps[row * blocks + block] = (byte)zp;
     }
 
     private static void SetAllBlockParameters(float[] w, int n, int k, QuantizedWeight result)
     {
-        for (int b = 0; b < result.BlocksPerRow; b++) SetBlockParameters(w, n, k, result, b, b * result.Config.BlockSize);
+        for (int row = 0; row < n; row++)
+        {
+            for (int b = 0; b < result.BlocksPerRow; b++) SetRowBlockParameters(w, k, result, row, b, b * result.Config.BlockSize);
+        }
     }
 
     private static float[] PermuteColumns(float[] w, int n, int k, int[] order)

@@ -28,23 +28,35 @@ internal static class HessianFactorization
         return u;
     }
 
-    /// <summary>Inverse of a lower-triangular matrix by rows: X[i,:] = (e_i − Σ_{m&lt;i} L[i,m]·X[m,:]) / L[i,i] (SIMD along rows).</summary>
+    /// <summary>Columns of the inverse computed per task; a column of X depends only on the same column above it.</summary>
+    private const int ColumnBlock = 64;
+
+    /// <summary>
+    /// Inverse of a lower-triangular matrix by rows: X[i,:] = (e_i − Σ_{m&lt;i} L[i,m]·X[m,:]) / L[i,i]. Column blocks
+    /// are independent (X[i,j] reads only X[m,j]), so they run in parallel; within a block the update is SIMD.
+    /// </summary>
     private static double[] InvertLower(double[] l, int k)
     {
         var x = new double[(long)k * k];
-        for (int i = 0; i < k; i++)
+        int blockCount = (k + ColumnBlock - 1) / ColumnBlock;
+        Parallel.For(0, blockCount, b =>
         {
-            var row = x.AsSpan(i * k, i + 1);
-            row[i] = 1;
-            for (int m = 0; m < i; m++)
+            int first = b * ColumnBlock, last = Math.Min(first + ColumnBlock, k);
+            for (int i = first; i < k; i++)
             {
-                double factor = l[(long)i * k + m];
-                if (factor == 0) continue;
-                var source = x.AsSpan(m * k, m + 1);
-                TensorPrimitives.MultiplyAdd(source, -factor, row[..(m + 1)], row[..(m + 1)]);
+                int width = Math.Min(last, i + 1) - first;
+                var row = x.AsSpan((int)((long)i * k + first), width);
+                if (i < last) row[i - first] = 1;
+                for (int m = first; m < i; m++)
+                {
+                    double factor = l[(long)i * k + m];
+                    if (factor == 0) continue;
+                    int span = Math.Min(width, m + 1 - first);
+                    TensorPrimitives.MultiplyAdd(x.AsSpan((int)((long)m * k + first), span), -factor, row[..span], row[..span]);
+                }
+                TensorPrimitives.Divide(row, l[(long)i * k + i], row);
             }
-            TensorPrimitives.Divide(row, l[(long)i * k + i], row);
-        }
+        });
         return x;
     }
 }

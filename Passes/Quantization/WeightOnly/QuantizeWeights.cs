@@ -82,13 +82,7 @@ public sealed class QuantizeWeights(QuantizeWeightsOptions options) : IPass
     }
 
     /// <summary>Generated inputs (16 samples, symbolic dims 1 and 16): usable, but the report marks them.</summary>
-    private static CalibrationService DefaultCalibration(Model model)
-    {
-        var ports = model.Graph.Inputs.Where(v => !v.IsInitializer).Select(v => new ModelPort(v.Name, v.Type!)).ToArray();
-        var dims = ports.SelectMany(p => p.Type is TensorType { Shape: { } s } ? s.Where(d => d.Symbol is not null).Select(d => d.Symbol!) : [])
-            .Distinct().ToDictionary(s => s, s => s.Contains("batch", StringComparison.OrdinalIgnoreCase) ? 1L : 16L);
-        return new CalibrationService(CalibrationData.Generate(ports, 16, seed: 0, dims));
-    }
+    private static CalibrationService DefaultCalibration(Model model) => new(CalibrationData.GenerateFor(model, 16));
 
     private static Regex GlobToRegex(string glob) =>
         new("^" + Regex.Escape(glob).Replace("\\*", ".*").Replace("\\?", ".") + "$", RegexOptions.CultureInvariant);
