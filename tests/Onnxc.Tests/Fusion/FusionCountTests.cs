@@ -17,17 +17,16 @@ public class FusionCountTests
     };
 
     [Theory]
-    // Post-LN BERT: the embedding LayerNorm stays (its summands' shapes are not provably equal; EmbedLayerNormalization
-    // is the attention fusions' job), the 2 LayerNorms of each layer absorb the residual and the output projection's
+    // Post-LN BERT: the embedding LayerNorm becomes EmbedLayerNormalization (fuse-embed-layer-norm, not counted here),
+    // the 2 LayerNorms of each layer absorb the residual and the output projection's
     // bias, the intermediate bias folds into BiasGelu; the Gemm is the pooler's, already in the export.
-    [InlineData("bert-tiny", "LayerNormalization 1, com.microsoft::SkipLayerNormalization 4, com.microsoft::BiasGelu 2, Gemm 1")]
+    [InlineData("bert-tiny", "com.microsoft::SkipLayerNormalization 4, com.microsoft::BiasGelu 2, Gemm 1")]
     // Pre-LN GPT-2: ln_1 of layer 0 reads wte + wpe, which broadcasts ([B,S,H] + [S,H]), so it stays a LayerNorm;
     // every later norm reads a residual sum.
     [InlineData("gpt2-tiny", "LayerNormalization 1, com.microsoft::SkipLayerNormalization 4, com.microsoft::FastGelu 2")]
-    // Llama: the first RMSNorm reads the embeddings; layer 0's post-attention residual has a summand whose sequence
-    // dim inference cannot resolve (Reshape from a Shape chain), so that one stays unfused (sound, conservative).
-    // SiLU is QuickGelu with alpha 1.
-    [InlineData("llama-tiny", "SimplifiedLayerNormalization 2, com.microsoft::SkipSimplifiedLayerNormalization 3, com.microsoft::QuickGelu 2")]
+    // Llama: the first RMSNorm reads the embeddings; every other one reads a residual Add (attention is
+    // MultiHeadAttention on rotated projections, whose sequence dim inference keeps). SiLU is QuickGelu with alpha 1.
+    [InlineData("llama-tiny", "SimplifiedLayerNormalization 1, com.microsoft::SkipSimplifiedLayerNormalization 4, com.microsoft::QuickGelu 2")]
     [InlineData("vit-tiny", "LayerNormalization 1, com.microsoft::SkipLayerNormalization 4, com.microsoft::BiasGelu 2, Gemm 1")]
     // vit-mnist: 9 LayerNorms (the first reads Add(tokens, pos_embed constant), 8 become SkipLayerNorm), 4 erf GELUs
     // with their fc1 bias; the head Gemm comes from the export.
