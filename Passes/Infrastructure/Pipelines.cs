@@ -23,6 +23,8 @@ public static class Pipelines
         new RemoveNoOps(),
         // Fusions.
         new FuseLayerNormPass(),
+        new EmbedLayerNormFusionPass(),
+        new RotaryEmbeddingFusionPass(),
         new AttentionFusionPass(),
         new FuseSkipLayerNormPass(),
         new FuseGeluPass(),
@@ -75,6 +77,10 @@ public static class Pipelines
     {
         // LayerNorm first: the Skip-LayerNorm and EmbedLayerNorm fusions start from the LayerNormalization it makes.
         new PipelineStep.Single(new FuseLayerNormPass()),
+        // EmbedLayerNorm right after it, before Skip-LayerNorm could claim the embedding sum as a residual Add.
+        new PipelineStep.Single(new EmbedLayerNormFusionPass()),
+        // Rotary before attention: the attention fusion accepts q/k produced by RotaryEmbedding, not the decomposed form.
+        new PipelineStep.Single(new RotaryEmbeddingFusionPass()),
         // Attention next, while the q/k/v projections are still plain MatMul + Add (the later fusions fold biases);
         // it reads only the projections' inputs, whatever produced them.
         new PipelineStep.Single(new AttentionFusionPass()),

@@ -2,13 +2,22 @@ using BenchmarkDotNet.Running;
 
 namespace Onnxc.Benchmarks;
 
-/// <summary>Runs the BenchmarkDotNet suites; pass BenchmarkDotNet's own arguments (e.g. --filter '*ImportExport*').</summary>
+/// <summary>
+/// Runs the BenchmarkDotNet suites (pass BenchmarkDotNet's own arguments, e.g. --filter '*ImportExport*'), or
+/// <c>fusion-latency [model ...]</c>: the ORT latency comparison of <see cref="FusionLatency"/>.
+/// </summary>
 public static class Program
 {
-    public static void Main(string[] args)
+    public static int Main(string[] args)
     {
-        // "latency" is a plain timing mode (median of N ORT runs), not a BenchmarkDotNet suite: see LatencyMode.
-        if (args is ["latency", .. var rest]) LatencyMode.Run(rest);
-        else BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        // Plain timing modes (medians of ORT runs), not BenchmarkDotNet suites: see LatencyMode and FusionLatency.
+        if (args is ["latency", .. var rest])
+        {
+            LatencyMode.Run(rest);
+            return 0;
+        }
+        if (args is ["fusion-latency", .. var models]) return FusionLatency.Run(models);
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
     }
 }

@@ -39,7 +39,7 @@ public static class AttentionBuilder
     /// to [.., .., S, S]. When the mask's key dim is provably S the target is built from the mask alone, so every
     /// layer's copy is identical and common-subexpression elimination keeps one; otherwise S is read from the input.
     /// </summary>
-    private static Value FullMask(Value mask, Value input, Rewriter rewriter)
+    internal static Value FullMask(Value mask, Value input, Rewriter rewriter)
     {
         var m = mask.Shape!;
         if (!(m[2] is { IsStatic: true, Value: 1 }) && !(m[3] is { IsStatic: true, Value: 1 }) && ShapeFacts.SameDim(m[2], m[3])) return mask;

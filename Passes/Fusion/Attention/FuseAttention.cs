@@ -5,7 +5,7 @@ namespace Onnxc.Passes.Fusion.Attention;
 
 /// <summary>
 /// BERT- and ViT-style self-attention (no mask, or an additive padding mask) → com.microsoft Attention. Causal
-/// attention is left to <see cref="FuseCausalAttention"/>.
+/// attention is left to <see cref="FuseCausalAttention"/>, rotated q/k to <see cref="FuseRotaryAttention"/>.
 /// </summary>
 public sealed class FuseAttention(AttentionAnalysis analysis) : RewriteRule<SelfAttentionMatch>
 {
@@ -15,7 +15,10 @@ public sealed class FuseAttention(AttentionAnalysis analysis) : RewriteRule<Self
 
     protected override Match<SelfAttentionMatch> Find(Node root)
     {
-        return SelfAttentionMatcher.SoftmaxReadsWhere(root) ? Match<SelfAttentionMatch>.None : SelfAttentionMatcher.Find(root, analysis.Facts);
+        if (SelfAttentionMatcher.SoftmaxReadsWhere(root)) return Match<SelfAttentionMatch>.None;
+        var found = SelfAttentionMatcher.Find(root, analysis.Facts);
+        // Rotated q/k are FuseRotaryAttention's.
+        return found.Value is { HasRotary: true } ? Match<SelfAttentionMatch>.None : found;
     }
 
     protected override string? Check(SelfAttentionMatch match, Rewriter rewriter) => SelfAttentionMatcher.Check(match, analysis.Facts);

@@ -19,7 +19,8 @@ public sealed class FuseCausalAttention(AttentionAnalysis analysis) : RewriteRul
         return SelfAttentionMatcher.SoftmaxReadsWhere(root) ? SelfAttentionMatcher.Find(root, analysis.Facts) : Match<SelfAttentionMatch>.None;
     }
 
-    protected override string? Check(SelfAttentionMatch match, Rewriter rewriter) => SelfAttentionMatcher.Check(match, analysis.Facts);
+    protected override string? Check(SelfAttentionMatch match, Rewriter rewriter) =>
+        match.HasRotary ? "rotary q/k with a Where causal mask: MultiHeadAttention is only emitted for additive masks" : SelfAttentionMatcher.Check(match, analysis.Facts);
 
     protected override void Rewrite(SelfAttentionMatch match, Rewriter rewriter) => AttentionBuilder.Emit(match, rewriter, unidirectional: true);
 }

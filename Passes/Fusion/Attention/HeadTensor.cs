@@ -6,8 +6,11 @@ namespace Onnxc.Passes.Fusion.Attention;
 /// <summary>
 /// A per-head view of a projection's output: columns [<see cref="ColumnStart"/>, +Heads·HeadSize) of
 /// <see cref="Projection"/>, split into heads by the exporter's Reshape/Transpose (or Split, or packed 5-D Gather) chain.
+/// <see cref="Flat"/> is the [B, S, Heads·HeadSize] tensor the split starts from (null for packed QKV);
+/// <see cref="Rotary"/> is a com.microsoft RotaryEmbedding applied to the heads, if any.
 /// </summary>
-public sealed record HeadTensor(LinearProjection Projection, long ColumnStart, long Heads, long HeadSize, IReadOnlyList<Node> Nodes)
+public sealed record HeadTensor(LinearProjection Projection, long ColumnStart, long Heads, long HeadSize, IReadOnlyList<Node> Nodes,
+    Value? Flat = null, Node? Rotary = null)
 {
     public long Width => Heads * HeadSize;
 
@@ -17,6 +20,7 @@ public sealed record HeadTensor(LinearProjection Projection, long ColumnStart, l
     /// </summary>
     public static Match<HeadTensor> FindHeadsFirst(Value value, ShapeFacts facts)
     {
+        if (Patterns.Producer(value, "RotaryEmbedding", AttentionBuilder.MicrosoftDomain) is { } rotary) return FromRotary(rotary, facts);
         if (Patterns.Producer(value, "Transpose") is { } transpose)
         {
             if (!Perm(transpose, 0, 2, 1, 3)) return Match<HeadTensor>.Miss($"head split Transpose has perm [{string.Join(",", transpose.GetInts("perm") ?? Array.Empty<long>())}], not [0,2,1,3]");
@@ -35,6 +39,18 @@ public sealed record HeadTensor(LinearProjection Projection, long ColumnStart, l
         if (!SelfAttentionMatcher.ReadOnlyBy(transpose.Input(0)!, transpose)) return Match<HeadTensor>.Miss("key heads have other readers");
         var inner = FindHeadsFirst(transpose.Input(0)!, facts);
         return inner.Value is { } heads ? heads with { Nodes = heads.Nodes.Append(transpose).ToList() } : inner;
+    }
+
+    /// <summary>RotaryEmbedding on the [B, H, S, D] heads (what fuse-rotary-embedding makes of Llama's rotate_half).</summary>
+    private static Match<HeadTensor> FromRotary(Node rotary, ShapeFacts facts)
+    {
+        var heads = rotary.Input(0)!;
+        if (heads.Shape is not { Rank: 4 }) return Match<HeadTensor>.Miss("RotaryEmbedding input is not the 4-D head layout");
+        if (!SelfAttentionMatcher.ReadOnlyBy(heads, rotary)) return Match<HeadTensor>.Miss("heads before RotaryEmbedding have other readers");
+        var inner = FindHeadsFirst(heads, facts);
+        if (inner.Value is not { } found) return inner;
+        if (found.Rotary is not null) return Match<HeadTensor>.Miss("RotaryEmbedding is applied twice");
+        return found with { Rotary = rotary, Nodes = found.Nodes.Prepend(rotary).ToList() };
     }
 
     /// <summary>Whether a Transpose has exactly the given permutation.</summary>
@@ -64,7 +80,7 @@ public sealed record HeadTensor(LinearProjection Projection, long ColumnStart, l
         if (nodes.Count == 2 && proj.OutFeatures != heads * headSize) return Match<HeadTensor>.Miss($"projection width {proj.OutFeatures} is not heads·head_size = {heads * headSize}");
         if (CheckBatchSequence(reshape, proj, facts, heads, headSize) is { } reason) return Match<HeadTensor>.Miss(reason);
         nodes.AddRange(proj.Nodes);
-        return new HeadTensor(proj, start, heads, headSize, nodes);
+        return new HeadTensor(proj, start, heads, headSize, nodes, Flat: source);
     }
 
     private static Match<HeadTensor> FromPacked(Node gather, ShapeFacts facts)

@@ -29,6 +29,9 @@ public sealed record SelfAttentionMatch(
 
     public long Hidden => Query.Width;
 
+    /// <summary>Whether q or k (or v) is rotated by a RotaryEmbedding, which the packed Attention op cannot express.</summary>
+    public bool HasRotary => Query.Rotary is not null || Key.Rotary is not null || Value.Rotary is not null;
+
     /// <summary>Every matched node, for removal once nothing reads it.</summary>
     public IEnumerable<Node> AllNodes => CoreNodes.Concat(Query.Nodes).Concat(Key.Nodes).Concat(Value.Nodes)
         .Concat(Mask is ScoreMask.Causal c ? c.Nodes : Array.Empty<Node>());

@@ -53,4 +53,19 @@ public class GeneratorInferenceTests
         HasType("i64[3]", down.Output());
         HasType("i64[?]", dynamic.Output());
     }
+
+    [Fact]
+    public void Range_from_zero_by_one_to_a_symbolic_dim_has_that_length()
+    {
+        var f = new InferenceFixture();
+        var ids = f.Input("ids", "batch", "sequence");
+        var shape = f.Op("Shape", ids);
+        var length = f.Op("Gather", new Value?[] { shape.Output(), f.Scalar("one", 1) }, Attribute.Int("axis", 0));
+        var positions = f.Op("Range", f.Scalar("zero", 0), length.Output(), f.Scalar("step", 1));
+        var odd = f.Op("Range", f.Scalar("two", 2), length.Output(), f.Scalar("step2", 1));
+        f.RunClean();
+        HasType("i64[sequence]", positions.Output());
+        // Starting elsewhere, the length is sequence-2 (or 0): not a dim onnxc names.
+        HasType("i64[?]", odd.Output());
+    }
 }

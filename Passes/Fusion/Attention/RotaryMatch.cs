@@ -1,0 +1,9 @@
+using Onnxc.Ir;
+
+namespace Onnxc.Passes.Fusion.Attention;
+
+/// <summary>
+/// A decomposed rotate-half rotary embedding on a [B, H, S, D] head tensor: x·cos + cat(−x[..., D/2:], x[..., :D/2])·sin,
+/// with cos/sin gathered from [max_positions, D] caches at positions 0..S−1.
+/// </summary>
+public sealed record RotaryMatch(Node Root, Value Input, Tensor CosTable, Tensor SinTable, long Heads, long HeadSize, IReadOnlyList<Node> Nodes);

@@ -1,0 +1,92 @@
+using Onnxc.Backends.Onnx;
+using Onnxc.Conformance;
+using Onnxc.Ir;
+using Onnxc.Passes;
+using Onnxc.Passes.Fusion.Attention;
+using Onnxc.Samples;
+
+namespace Onnxc.Tests.Fusion.Attention;
+
+/// <summary>
+/// fuse-rotary-embedding and the rotary attention rule on llama-tiny: counts, that ORT runs the fused ops with the
+/// original's outputs, and the refusals.
+/// </summary>
+public class RotaryFusionTests
+{
+    private static readonly Tolerance Fp32 = new("fp32-attention", 1e-4, 1e-4);
+
+    [Fact]
+    public void Rotary_fuses_alone_and_keeps_outputs()
+    {
+        using var model = SampleModels.Build("llama-tiny");
+        var path = Temp("llama.onnx");
+        OnnxExporter.Save(model, path);
+        var counts = Run(model, new PassContext(), new RotaryEmbeddingFusionPass());
+        Assert.Equal(4, counts.GetValueOrDefault("rotary-embedding"));
+        Assert.Equal(4, model.Graph.Nodes.Count(n => n.Is("RotaryEmbedding", AttentionBuilder.MicrosoftDomain)));
+        Assert.DoesNotContain(model.Graph.Nodes, n => n.Is("Neg"));
+        AssertSameOutputs(path, model, 2, 37);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(37)]
+    [InlineData(128)]
+    public void Llama_O2_emits_multi_head_attention_on_rotated_projections(long sequence)
+    {
+        using var model = SampleModels.Build("llama-tiny");
+        var path = Temp("llama.onnx");
+        OnnxExporter.Save(model, path);
+        var runs = new PassManager(Pipelines.ForLevel(2)) { Verifier = PassVerification.FirstError }.Run(model, new PassContext());
+        var counts = runs.SelectMany(r => r.Result.Counts).GroupBy(c => c.Key).ToDictionary(g => g.Key, g => g.Sum(c => c.Value));
+        Assert.Equal(4, counts.GetValueOrDefault("rotary-embedding"));
+        Assert.Equal(2, counts.GetValueOrDefault("rotary-attention"));
+        Assert.Equal(2, model.Graph.Nodes.Count(n => n.Is("MultiHeadAttention", AttentionBuilder.MicrosoftDomain)));
+        Assert.DoesNotContain(model.Graph.Nodes, n => n.Is("Softmax") || n.Is("Transpose"));
+        AssertSameOutputs(path, model, 2, sequence);
+    }
+
+    [Fact]
+    public void Cache_whose_halves_differ_is_refused()
+    {
+        using var model = SampleModels.Build("llama-tiny");
+        var cos = model.Graph.Initializers.Single(v => v.Name!.EndsWith("cos_cached", StringComparison.Ordinal));
+        var values = cos.Initializer!.ToArray<float>();
+        values[^1] += 0.5f; // last row: second half no longer repeats the first
+        model.Graph.SetInitializer(cos, Tensor.FromArray(values, cos.Initializer.Dims.ToArray()));
+        var context = new PassContext { Explain = true };
+        Assert.Equal(0, Run(model, context, new RotaryEmbeddingFusionPass()).GetValueOrDefault("rotary-embedding"));
+        Assert.Contains(context.Log, e => e.Rule == "rotary-embedding" && e.Message.StartsWith("cos/sin cache halves differ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Rotation_that_is_not_rotate_half_is_refused()
+    {
+        using var model = SampleModels.Build("llama-tiny");
+        // Swap the Concat operands: cat(x[:h], -x[h:]) is not rotate_half.
+        var concat = model.Graph.Nodes.First(n => n.Is("Concat") && n.Input(0)?.Producer is { OpType: "Neg" });
+        var (a, b) = (concat.Input(0), concat.Input(1));
+        concat.ReplaceInput(0, b);
+        concat.ReplaceInput(1, a);
+        var context = new PassContext { Explain = true };
+        Assert.Equal(3, Run(model, context, new RotaryEmbeddingFusionPass()).GetValueOrDefault("rotary-embedding"));
+        Assert.Contains(context.Log, e => e.Rule == "rotary-embedding" && e.Message == "rotate_half Concat does not start with Neg");
+    }
+
+    private static IReadOnlyDictionary<string, int> Run(Model model, PassContext context, IPass pass)
+    {
+        var result = pass.Run(model, context);
+        return result.Counts.GroupBy(c => c.Key).ToDictionary(g => g.Key, g => g.Sum(c => c.Value));
+    }
+
+    private static void AssertSameOutputs(string original, Model optimized, long batch, long sequence)
+    {
+        var candidate = Temp("candidate.onnx");
+        OnnxExporter.Save(optimized, candidate);
+        var dims = new Dictionary<string, long> { ["batch"] = batch, ["sequence"] = sequence };
+        var report = ModelVerifier.Verify(original, candidate, new VerifyOptions { Samples = 2, Dims = dims, Tolerance = Fp32 });
+        Assert.True(report.Passed, string.Join("; ", report.Outputs.Where(o => !o.Passed).Select(o => $"{o.Name}: {o.Reason}")));
+    }
+
+    private static string Temp(string name) => Path.Combine(Directory.CreateTempSubdirectory("onnxc-rotary-").FullName, name);
+}
