@@ -1,9 +1,11 @@
+using Onnxc.Passes.Numerics;
+
 namespace Onnxc.Passes.Sparsity;
 
 /// <summary>
 /// The upper Cholesky factor U of H⁻¹ (H⁻¹ = UᵀU) that SparseGPT/GPTQ use for their column-by-column updates, from a
-/// damped Hessian H = XᵀX + λ·mean(diag)·I. Computed as U = P·chol(P·H·P)⁻¹·P (P reverses the order): one Cholesky
-/// and one triangular inverse instead of an explicit inverse.
+/// damped Hessian H = XᵀX + λ·mean(diag)·I; the factorization itself is the one GPTQ uses
+/// (<see cref="HessianFactorization"/>).
 /// </summary>
 public static class InverseHessianFactor
 {
@@ -15,67 +17,17 @@ public static class InverseHessianFactor
         double meanDiagonal = 0;
         for (int i = 0; i < k; i++) meanDiagonal += hessian[i * k + i];
         meanDiagonal = Math.Max(meanDiagonal / k, 1e-12);
-        // Reversed copy: R[i, j] = H[k-1-i, k-1-j].
-        var r = new double[k * k];
-        for (int i = 0; i < k; i++)
-        {
-            for (int j = 0; j < k; j++) r[i * k + j] = hessian[(k - 1 - i) * k + (k - 1 - j)];
-        }
+        var damped = hessian.ToArray();
         for (int i = 0; i < k; i++)
         {
             int d = i * k + i;
-            if (r[d] == 0)
+            if (damped[d] == 0)
             {
-                dead[k - 1 - i] = true;
-                r[d] = 1;
+                dead[i] = true;
+                damped[d] = 1;
             }
-            r[d] += dampening * meanDiagonal;
+            damped[d] += dampening * meanDiagonal;
         }
-        CholeskyInPlace(r, k);
-        var inverse = InvertLower(r, k);
-        // U = P·L⁻¹·P: reverse rows and columns back; L⁻¹ is lower, so U is upper.
-        var u = new double[k * k];
-        for (int i = 0; i < k; i++)
-        {
-            for (int j = 0; j < k; j++) u[i * k + j] = inverse[(k - 1 - i) * k + (k - 1 - j)];
-        }
-        return u;
-    }
-
-    /// <summary>Overwrites the lower triangle of a symmetric positive definite matrix with L (A = LLᵀ); the upper triangle is cleared.</summary>
-    private static void CholeskyInPlace(double[] a, int k)
-    {
-        for (int j = 0; j < k; j++)
-        {
-            double diagonal = a[j * k + j];
-            for (int p = 0; p < j; p++) diagonal -= a[j * k + p] * a[j * k + p];
-            if (diagonal <= 0) throw new ArithmeticException($"Hessian is not positive definite at column {j}; raise the dampening");
-            double l = Math.Sqrt(diagonal);
-            a[j * k + j] = l;
-            Parallel.For(j + 1, k, i =>
-            {
-                double sum = a[i * k + j];
-                for (int p = 0; p < j; p++) sum -= a[i * k + p] * a[j * k + p];
-                a[i * k + j] = sum / l;
-            });
-            for (int p = j + 1; p < k; p++) a[j * k + p] = 0;
-        }
-    }
-
-    private static double[] InvertLower(double[] l, int k)
-    {
-        var inverse = new double[k * k];
-        // Column c of L⁻¹ solves L·x = e_c; columns are independent.
-        Parallel.For(0, k, c =>
-        {
-            inverse[c * k + c] = 1 / l[c * k + c];
-            for (int i = c + 1; i < k; i++)
-            {
-                double sum = 0;
-                for (int p = c; p < i; p++) sum -= l[i * k + p] * inverse[p * k + c];
-                inverse[i * k + c] = sum / l[i * k + i];
-            }
-        });
-        return inverse;
+        return HessianFactorization.UpperCholeskyOfInverse(damped, k);
     }
 }

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using Onnxc.Passes.Numerics;
 
 namespace Onnxc.Passes.Quantization.WeightOnly;
 
@@ -42,7 +43,7 @@ public static class GptqQuantizer
             w = PermuteColumns(w, n, k, order);
             h = PermuteSymmetric(h, k, order);
         }
-        var u = HessianFactorization.UpperCholeskyOfInverse(h, k);
+        var u = HessianFactorization.UpperCholeskyOfInverseAsFloat(h, k);
 
         int lazy = Math.Max(options.LazyBatch, config.BlockSize) / config.BlockSize * config.BlockSize;
         var errors = new float[(long)n * lazy];

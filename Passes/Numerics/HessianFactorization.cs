@@ -1,29 +1,46 @@
 using System.Numerics.Tensors;
 using MathNet.Numerics.LinearAlgebra;
 
-namespace Onnxc.Passes.Quantization.WeightOnly;
+namespace Onnxc.Passes.Numerics;
 
-/// <summary>The upper Cholesky factor U of H⁻¹ (H⁻¹ = UᵀU) that GPTQ's column updates read.</summary>
-internal static class HessianFactorization
+/// <summary>The upper Cholesky factor U of H⁻¹ (H⁻¹ = UᵀU) that GPTQ's and SparseGPT's column updates read.</summary>
+public static class HessianFactorization
 {
+    /// <summary>U row-major as float, the precision of GPTQ's weight updates.</summary>
+    public static float[] UpperCholeskyOfInverseAsFloat(double[] h, int k)
+    {
+        var u = UpperCholeskyOfInverse(h, k);
+        var result = new float[u.Length];
+        for (long i = 0; i < u.Length; i++) result[i] = (float)u[i];
+        return result;
+    }
+
     /// <summary>
-    /// One Cholesky instead of GPTQ's usual three factorizations: with J the order reversal and JHJ = MMᵀ,
-    /// H⁻¹ = (J M⁻¹ J)ᵀ (J M⁻¹ J), and J M⁻¹ J is upper triangular. Returns U row-major as float (the update precision).
+    /// One Cholesky (MathNet) instead of GPTQ's usual three factorizations: with J the order reversal and JHJ = MMᵀ,
+    /// H⁻¹ = (J M⁻¹ J)ᵀ (J M⁻¹ J), and J M⁻¹ J is upper triangular. H must be positive definite (damp it first).
     /// </summary>
-    public static float[] UpperCholeskyOfInverse(double[] h, int k)
+    public static double[] UpperCholeskyOfInverse(double[] h, int k)
     {
         var reversed = Matrix<double>.Build.Dense(k, k, (i, j) => h[(long)(k - 1 - i) * k + (k - 1 - j)]);
-        var m = reversed.Cholesky().Factor;
+        Matrix<double> m;
+        try
+        {
+            m = reversed.Cholesky().Factor;
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArithmeticException("the Hessian is not positive definite; raise the dampening", e);
+        }
         var lower = new double[(long)k * k];
         for (int i = 0; i < k; i++)
         {
             for (int j = 0; j <= i; j++) lower[(long)i * k + j] = m[i, j];
         }
         var inverse = InvertLower(lower, k);
-        var u = new float[(long)k * k];
+        var u = new double[(long)k * k];
         for (int i = 0; i < k; i++)
         {
-            for (int j = i; j < k; j++) u[(long)i * k + j] = (float)inverse[(long)(k - 1 - i) * k + (k - 1 - j)];
+            for (int j = i; j < k; j++) u[(long)i * k + j] = inverse[(long)(k - 1 - i) * k + (k - 1 - j)];
         }
         return u;
     }
