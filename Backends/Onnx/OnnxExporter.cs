@@ -17,7 +17,10 @@ public static class OnnxExporter
     /// <summary>Initializers at least this large are moved out when the model must be split automatically.</summary>
     private const long AutomaticThreshold = 1024;
 
-    /// <summary>Saves the model to <paramref name="path"/>; external data, if any, goes to "&lt;file name&gt;.data" beside it.</summary>
+    /// <summary>
+    /// Saves the model to <paramref name="path"/>; external data, if any, goes to "&lt;file name&gt;.data" beside it.
+    /// Saving inline removes a "&lt;file name&gt;.data" left by an earlier save to the same path.
+    /// </summary>
     public static void Save(Model model, string path, ExportOptions? options = null)
     {
         options ??= new ExportOptions();
@@ -53,6 +56,9 @@ public static class OnnxExporter
             // mapping keeps the old file's contents until the model is disposed.
             if (plan.HasExternalData) File.Move(dataTemp, dataPath, overwrite: true);
             File.Move(modelTemp, full, overwrite: true);
+            // "<file>.data" beside a model is the data file onnxc writes for it: once the model is saved inline, an
+            // old one would only mislead (tools that glob for it, disk use), so it goes.
+            if (!plan.HasExternalData) TryDelete(dataPath);
         }
         catch (Exception e)
         {
