@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Onnxc.Backends.Onnx;
 using Onnxc.Conformance;
 using Onnxc.Ir;
@@ -14,9 +15,9 @@ public static class ActivationCapture
     private const string CapturePrefix = "__onnxc_capture_";
 
     /// <summary>Feeds every sample of <paramref name="data"/> through the model, accumulating each request's statistic.</summary>
-    public static void Run(Model model, CalibrationData data, IReadOnlyList<ActivationRequest> requests, OrtRunnerOptions? options = null)
+    public static CaptureTimes Run(Model model, CalibrationData data, IReadOnlyList<ActivationRequest> requests, OrtRunnerOptions? options = null)
     {
-        if (requests.Count == 0 || data.Count == 0) return;
+        if (requests.Count == 0 || data.Count == 0) return new CaptureTimes(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero);
         var graph = model.Graph;
         foreach (var request in requests)
         {
@@ -26,13 +27,19 @@ public static class ActivationCapture
         var captured = requests.Select(r => r.Value).Where(v => !v.IsGraphInput).Distinct().ToList();
         var directory = Directory.CreateTempSubdirectory("onnxc-calibration-");
         var path = Path.Combine(directory.FullName, "capture.onnx");
+        var clock = Stopwatch.StartNew();
+        TimeSpan inference = TimeSpan.Zero, statistics = TimeSpan.Zero;
         try
         {
             var outputNames = ExportWithOutputs(model, captured, path);
             using var runner = new OrtRunner(path, options);
+            var setup = clock.Elapsed;
             foreach (var sample in data.Samples)
             {
+                var started = clock.Elapsed;
                 var results = runner.Run(sample);
+                inference += clock.Elapsed - started;
+                started = clock.Elapsed;
                 var byName = results.ToDictionary(r => r.Name, r => r.Value);
                 foreach (var request in requests)
                 {
@@ -45,7 +52,9 @@ public static class ActivationCapture
                     }
                     request.Statistic.Accumulate(tensor.Tensor);
                 }
+                statistics += clock.Elapsed - started;
             }
+            return new CaptureTimes(setup, inference, statistics);
         }
         finally
         {

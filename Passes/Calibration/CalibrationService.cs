@@ -22,11 +22,14 @@ public sealed class CalibrationService
     /// <summary>How many times samples were run through the model (each <see cref="Collect"/> is one pass over the data).</summary>
     public int Runs { get; private set; }
 
+    /// <summary>Where the time of all <see cref="Collect"/> calls so far went (export and session, ORT runs, statistics).</summary>
+    public CaptureTimes Times { get; private set; } = new(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero);
+
     /// <summary>Accumulates every request's statistic over all samples in one pass over the data.</summary>
     public void Collect(Model model, IReadOnlyList<ActivationRequest> requests)
     {
         if (requests.Count == 0) return;
-        ActivationCapture.Run(model, Data, requests, RunnerOptions);
+        Times += ActivationCapture.Run(model, Data, requests, RunnerOptions);
         Runs++;
     }
 

@@ -1,6 +1,6 @@
-using System.Numerics.Tensors;
-using Tensor = Onnxc.Ir.Tensor;
 using Onnxc.Ir;
+using Onnxc.Passes.Numerics;
+using Tensor = Onnxc.Ir.Tensor;
 
 namespace Onnxc.Passes.Calibration;
 
@@ -56,7 +56,7 @@ public sealed class HessianStatistic : IActivationStatistic
         Flush();
         var result = new double[_sum.Length];
         if (Rows == 0) return result;
-        // Only the upper triangle was accumulated; mirror it.
+        // Only the upper triangle is meaningful (diagonal tiles also wrote below it); mirror it.
         for (int i = 0; i < K; i++)
         {
             for (int j = i; j < K; j++)
@@ -69,20 +69,22 @@ public sealed class HessianStatistic : IActivationStatistic
         return result;
     }
 
-    /// <summary>Adds the pending rows: for each i, sum[i, i..] += Σ_r x_r[i]·x_r[i..] (upper triangle, SIMD along j).</summary>
+    /// <summary>
+    /// Adds the pending rows P [pending × K] as one rank-<c>pending</c> update sum += PᵀP (upper triangle only), a
+    /// blocked SIMD product per block of sum's rows, blocks in parallel: each element of the sum is read and written
+    /// once per flush instead of once per row, which made row-by-row rank-1 updates memory bound.
+    /// </summary>
     private void Flush()
     {
-        for (int r = 0; r < _pending; r++)
+        if (_pending == 0) return;
+        var rows = MatrixView<double>.RowMajor(_rows, K);
+        var sum = MatrixView<double>.RowMajor(_sum, K);
+        int depth = _pending, blocks = (K + RowBlock - 1) / RowBlock;
+        Parallel.For(0, blocks, b =>
         {
-            var x = _rows.AsSpan(r * K, K);
-            for (int i = 0; i < K; i++)
-            {
-                double xi = x[i];
-                if (xi == 0) continue;
-                var dest = _sum.AsSpan((int)((long)i * K + i), K - i);
-                TensorPrimitives.MultiplyAdd(x[i..], xi, dest, dest);
-            }
-        }
+            int i0 = b * RowBlock, count = Math.Min(RowBlock, K - i0);
+            MatrixProduct.MultiplyAdd(rows.At(0, i0).Transposed(), rows.At(0, i0), sum.At(i0, i0), count, K - i0, depth, 1.0, upperTriangle: true);
+        });
         _pending = 0;
     }
 }

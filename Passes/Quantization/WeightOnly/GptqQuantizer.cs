@@ -9,56 +9,59 @@ namespace Onnxc.Passes.Quantization.WeightOnly;
 /// </summary>
 public static class GptqQuantizer
 {
+    /// <summary>Rows per parallel task: a multiple of the product kernel's 4-row tile, small enough to balance two cores.</summary>
+    private const int RowBlock = 16;
+
     /// <summary>Quantizes <paramref name="wt"/> (N×K, row-major) with the layer Hessian <paramref name="hessian"/> (K×K, mean XᵀX).</summary>
     public static QuantizedWeight Quantize(ReadOnlySpan<float> wt, int n, int k, double[] hessian, BlockQuantConfig config, GptqOptions? options = null)
     {
         options ??= new GptqOptions();
+        return Quantize(wt, n, k, GptqHessian.Prepare(hessian, k, options), config, options);
+    }
+
+    /// <summary>Quantizes <paramref name="wt"/> with a prepared (possibly shared) Hessian factor; <paramref name="options"/> gives the lazy batch.</summary>
+    public static QuantizedWeight Quantize(ReadOnlySpan<float> wt, int n, int k, GptqHessian hessian, BlockQuantConfig config, GptqOptions? options = null)
+    {
+        options ??= new GptqOptions();
         config.Validate();
-        if (wt.Length != (long)n * k || hessian.Length != (long)k * k) throw new ArgumentException("weight or Hessian size does not match N, K");
-        var w = wt.ToArray();
-        var h = (double[])hessian.Clone();
-        int blocks = config.BlocksPerRow(k);
+        if (wt.Length != (long)n * k || hessian.K != k) throw new ArgumentException("weight or Hessian size does not match N, K");
+        var order = hessian.Order;
+        var w = new float[(long)n * k];
+        // Working copy in processing order, dead inputs dropped.
+        for (int row = 0; row < n; row++)
+        {
+            var source = wt.Slice(row * k, k);
+            var target = w.AsSpan(row * k, k);
+            for (int i = 0; i < k; i++) target[i] = hessian.Dead[order[i]] ? 0 : source[order[i]];
+        }
         var result = new QuantizedWeight(n, k, config);
+        // Static groups: block parameters come from the original weights, so permuting columns keeps blocks intact.
+        if (hessian.ActOrder) SetAllBlockParameters(wt, hessian.Dead, n, k, result);
 
-        // Inputs that were always zero carry no information: fix their diagonal and drop their weights.
-        double diagonalSum = 0;
-        for (int i = 0; i < k; i++)
-        {
-            if (h[(long)i * k + i] == 0)
-            {
-                h[(long)i * k + i] = 1;
-                for (int row = 0; row < n; row++) w[(long)row * k + i] = 0;
-            }
-            diagonalSum += h[(long)i * k + i];
-        }
-        double damp = options.DampPercent * diagonalSum / k;
-        for (int i = 0; i < k; i++) h[(long)i * k + i] += damp;
-
-        var order = Enumerable.Range(0, k).ToArray();
-        if (options.ActOrder)
-        {
-            // Static groups: block parameters come from the original weights, so permuting columns keeps blocks intact.
-            SetAllBlockParameters(w, n, k, result);
-            order = order.OrderByDescending(i => h[(long)i * k + i]).ThenBy(i => i).ToArray();
-            w = PermuteColumns(w, n, k, order);
-            h = PermuteSymmetric(h, k, order);
-        }
-        var u = HessianFactorization.UpperCholeskyOfInverseAsFloat(h, k);
-
+        var u = hessian.Factor;
         int lazy = Math.Max(options.LazyBatch, config.BlockSize) / config.BlockSize * config.BlockSize;
         var errors = new float[(long)n * lazy];
-        bool actOrder = options.ActOrder;
-        for (int i1 = 0; i1 < k; i1 += lazy)
+        var wView = MatrixView<float>.RowMajor(w, k);
+        var uView = MatrixView<float>.RowMajor(u, k);
+        var eView = MatrixView<float>.RowMajor(errors, lazy);
+        int rowBlocks = (n + RowBlock - 1) / RowBlock;
+        for (int start = 0; start < k; start += lazy)
         {
-            int start = i1, end = Math.Min(i1 + lazy, k);
-            // Rows are independent given U (each row's error only moves that row's later columns), so a batch of
-            // columns is processed row by row in parallel.
-            Parallel.For(0, n, row => QuantizeRowBatch(w, u, k, row, start, end, lazy, order, errors, result, actOrder));
+            int end = Math.Min(start + lazy, k), batch = end - start;
+            // Rows are independent given U (each row's error only moves that row's later columns), so row blocks run
+            // in parallel: first the batch's columns one by one, then the columns right of the batch receive the
+            // batch's accumulated error at once, W[rows, end:] -= E[rows, :] · U[start:end, end:], as one product.
+            Parallel.For(0, rowBlocks, b =>
+            {
+                int first = b * RowBlock, rows = Math.Min(RowBlock, n - first);
+                for (int row = first; row < first + rows; row++) QuantizeRowBatch(w, u, k, row, start, end, lazy, order, errors, result, hessian.ActOrder);
+                MatrixProduct.MultiplyAdd(eView.At(first, 0), uView.At(start, end), wView.At(first, end), rows, k - end, batch, -1f);
+            });
         }
         return result;
     }
 
-    /// <summary>Quantizes columns [start, end) of one row, then applies their accumulated error to the columns after.</summary>
+    /// <summary>Quantizes columns [start, end) of one row, updating the batch's later columns and recording each column's scaled error.</summary>
     private static void QuantizeRowBatch(float[] w, float[] u, int k, int row, int start, int end, int lazy, int[] order,
         float[] errors, QuantizedWeight result, bool actOrder)
     {
@@ -69,7 +72,7 @@ public static class GptqQuantizer
         {
             int original = order[i];
             int block = original / config.BlockSize;
-            if (!actOrder && i % config.BlockSize == 0) SetRowBlockParameters(w, k, result, row, block, i);
+            if (!actOrder && i % config.BlockSize == 0) SetRowBlockParameters(w.AsSpan((int)rowStart, k), result, row, block, i);
             float d = u[(long)i * k + i];
             long at = rowStart + i;
             float value = w[at];
@@ -82,51 +85,25 @@ public static class GptqQuantizer
             var rest = w.AsSpan((int)(at + 1), end - i - 1);
             TensorPrimitives.MultiplyAdd(u.AsSpan((int)((long)i * k + i + 1), end - i - 1), -error, rest, rest);
         }
-        if (end == k) return;
-        // Lazy batch update: the columns right of this batch receive its accumulated error at once.
-        var tail = w.AsSpan((int)(rowStart + end), k - end);
-        for (int j = 0; j < end - start; j++)
-        {
-            float error = errors[(long)row * lazy + j];
-            if (error == 0) continue;
-            TensorPrimitives.MultiplyAdd(u.AsSpan((int)((long)(start + j) * k + end), k - end), -error, tail, tail);
-        }
     }
 
-    /// <summary>Parameters of one row's block <paramref name="block"/> from its current (error-updated) columns starting at <paramref name="column"/>.</summary>
-    private static void SetRowBlockParameters(float[] w, int k, QuantizedWeight result, int row, int block, int column)
+    /// <summary>Parameters of one row's block <paramref name="block"/> from its values starting at <paramref name="column"/>.</summary>
+    private static void SetRowBlockParameters(ReadOnlySpan<float> row, QuantizedWeight result, int n, int block, int column)
     {
-        int length = Math.Min(result.Config.BlockSize, k - column), blocks = result.BlocksPerRow;
-        var (scale, zp) = BlockQuantizer.BlockParameters(w.AsSpan((int)((long)row * k + column), length), result.Config);
-        result.Scales[row * blocks + block] = scale;
-        if (result.ZeroPoints is { } zps) zps[row * blocks + block] = (byte)zp;
+        int length = Math.Min(result.Config.BlockSize, row.Length - column), blocks = result.BlocksPerRow;
+        var (scale, zp) = BlockQuantizer.BlockParameters(row.Slice(column, length), result.Config);
+        result.Scales[n * blocks + block] = scale;
+        if (result.ZeroPoints is { } zps) zps[n * blocks + block] = (byte)zp;
     }
 
-    private static void SetAllBlockParameters(float[] w, int n, int k, QuantizedWeight result)
+    /// <summary>Act-order's static groups: every block's parameters from the original weights (dead inputs as zero).</summary>
+    private static void SetAllBlockParameters(ReadOnlySpan<float> wt, bool[] dead, int n, int k, QuantizedWeight result)
     {
-        for (int row = 0; row < n; row++)
+        var row = new float[k];
+        for (int r = 0; r < n; r++)
         {
-            for (int b = 0; b < result.BlocksPerRow; b++) SetRowBlockParameters(w, k, result, row, b, b * result.Config.BlockSize);
+            for (int i = 0; i < k; i++) row[i] = dead[i] ? 0 : wt[r * k + i];
+            for (int b = 0; b < result.BlocksPerRow; b++) SetRowBlockParameters(row, result, r, b, b * result.Config.BlockSize);
         }
-    }
-
-    private static float[] PermuteColumns(float[] w, int n, int k, int[] order)
-    {
-        var result = new float[w.Length];
-        for (int row = 0; row < n; row++)
-        {
-            for (int i = 0; i < k; i++) result[(long)row * k + i] = w[(long)row * k + order[i]];
-        }
-        return result;
-    }
-
-    private static double[] PermuteSymmetric(double[] h, int k, int[] order)
-    {
-        var result = new double[h.Length];
-        for (int i = 0; i < k; i++)
-        {
-            for (int j = 0; j < k; j++) result[(long)i * k + j] = h[(long)order[i] * k + order[j]];
-        }
-        return result;
     }
 }

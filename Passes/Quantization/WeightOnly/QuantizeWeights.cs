@@ -53,29 +53,52 @@ public sealed class QuantizeWeights(QuantizeWeightsOptions options) : IPass
         }
         if (candidates.Count == 0) return PassResult.Unchanged;
 
-        IReadOnlyDictionary<Value, HessianStatistic>? hessians = null;
+        Dictionary<Value, HessianStatistic>? hessians = null;
         if (options.Method == WeightQuantMethod.Gptq)
         {
             var service = options.Calibration?.Invoke(model) ?? DefaultCalibration(model);
             Report.CalibrationSource = service.Data.Source;
             Report.CalibrationGenerated = service.Data.IsGenerated;
-            hessians = service.CollectHessians(model, candidates.Select(c => (c.Input, c.K)));
+            var before = service.Times;
+            hessians = new Dictionary<Value, HessianStatistic>(service.CollectHessians(model, candidates.Select(c => (c.Input, c.K))));
+            var after = service.Times;
+            Report.Phases.Calibration = new CaptureTimes(after.Setup - before.Setup, after.Inference - before.Inference, after.Statistics - before.Statistics);
         }
 
         int rewritten = 0;
-        foreach (var layer in candidates)
+        // Layers reading the same activation (Q, K, V) share its Hessian and one factorization; each Hessian is
+        // dropped as soon as its last layer is done, so at most one K×K working set is alive beyond the statistics.
+        foreach (var group in candidates.GroupBy(c => c.Input))
         {
-            var wt = layer.TransposedWeights();
-            var hessian = hessians?[layer.Input].Mean();
-            var quantized = hessian is null
-                ? BlockQuantizer.Quantize(wt, layer.N, layer.K, options.BlockConfig)
-                : GptqQuantizer.Quantize(wt, layer.N, layer.K, hessian, options.BlockConfig, options.Gptq);
-            double error = LayerError.Relative(wt, quantized.Dequantize(), layer.N, layer.K, hessian);
-            var emitted = MatMulNBitsEmitter.Replace(model, layer, quantized, options.AccuracyLevel);
-            context.Record(Name, layer.Node, true, $"{options.Method.ToString().ToLowerInvariant()} int{options.Bits}, relative error {error:G3}");
-            Report.Layers.Add(new LayerReport(layer.Node.Name ?? "", layer.WeightName, layer.K, layer.N,
-                options.Method.ToString().ToLowerInvariant(), layer.WeightBytes, emitted, error, null));
-            rewritten++;
+            double[]? hessian = null;
+            GptqHessian? factor = null;
+            if (hessians is not null)
+            {
+                var phase = Stopwatch.StartNew();
+                hessian = hessians[group.Key].Mean();
+                hessians.Remove(group.Key);
+                factor = GptqHessian.Prepare(hessian, group.First().K, options.Gptq);
+                Report.Phases.Factorization += phase.Elapsed;
+            }
+            foreach (var layer in group)
+            {
+                var phase = Stopwatch.StartNew();
+                var wt = layer.TransposedWeights();
+                var quantized = factor is null
+                    ? BlockQuantizer.Quantize(wt, layer.N, layer.K, options.BlockConfig)
+                    : GptqQuantizer.Quantize(wt, layer.N, layer.K, factor, options.BlockConfig, options.Gptq);
+                Report.Phases.Quantization += phase.Elapsed;
+                phase.Restart();
+                double error = LayerError.Relative(wt, quantized.Dequantize(), layer.N, layer.K, hessian);
+                Report.Phases.Error += phase.Elapsed;
+                phase.Restart();
+                var emitted = MatMulNBitsEmitter.Replace(model, layer, quantized, options.AccuracyLevel);
+                Report.Phases.Emission += phase.Elapsed;
+                context.Record(Name, layer.Node, true, $"{options.Method.ToString().ToLowerInvariant()} int{options.Bits}, relative error {error:G3}");
+                Report.Layers.Add(new LayerReport(layer.Node.Name ?? "", layer.WeightName, layer.K, layer.N,
+                    options.Method.ToString().ToLowerInvariant(), layer.WeightBytes, emitted, error, null));
+                rewritten++;
+            }
         }
         Report.Elapsed = clock.Elapsed;
         return PassResult.Of(("quantized-matmul", rewritten));
