@@ -5,28 +5,32 @@ namespace Onnxc.Tests.Calibration;
 
 public class StatisticsTests
 {
-    [Fact]
-    public void Hessian_is_the_mean_outer_product_over_all_rows_of_all_samples()
+    /// <summary>K = 7 takes the scalar edge of the product kernel; K = 150 over 150 rows its SIMD tiles and several 64-row flushes.</summary>
+    [Theory]
+    [InlineData(7)]
+    [InlineData(150)]
+    public void Hessian_is_the_mean_outer_product_over_all_rows_of_all_samples(int k)
     {
-        const int k = 7;
         var a = LinearModels.RandomMatrix(5 * 13, k, seed: 1);
         var b = LinearModels.RandomMatrix(3 * 2, k, seed: 2);
+        var c = LinearModels.RandomMatrix(79, k, seed: 3);
         var hessian = new HessianStatistic(k);
         hessian.Accumulate(Tensor.FromArray(a, 5, 13, k));
         hessian.Accumulate(Tensor.FromArray(b, 3, 2, k));
+        hessian.Accumulate(Tensor.FromArray(c, 79, k));
 
         var mean = hessian.Mean();
 
-        Assert.Equal(2, hessian.Samples);
-        Assert.Equal(65 + 6, hessian.Rows);
-        var rows = a.Concat(b).ToArray();
+        Assert.Equal(3, hessian.Samples);
+        Assert.Equal(65 + 6 + 79, hessian.Rows);
+        var rows = a.Concat(b).Concat(c).ToArray();
         for (int i = 0; i < k; i++)
         {
             for (int j = 0; j < k; j++)
             {
                 double expected = 0;
-                for (int r = 0; r < 71; r++) expected += (double)rows[r * k + i] * rows[r * k + j];
-                Assert.Equal(expected / 71, mean[i * k + j], 1e-9);
+                for (int r = 0; r < 150; r++) expected += (double)rows[r * k + i] * rows[r * k + j];
+                Assert.Equal(expected / 150, mean[i * k + j], 1e-9);
             }
         }
     }
