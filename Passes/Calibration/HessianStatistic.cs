@@ -10,7 +10,11 @@ namespace Onnxc.Passes.Calibration;
 /// </summary>
 public sealed class HessianStatistic : IActivationStatistic
 {
+    /// <summary>Rows of X buffered per rank update (the depth of the product).</summary>
     private const int RowBlock = 64;
+
+    /// <summary>Rows of the sum per parallel task: a multiple of the product's register tile.</summary>
+    private const int SumBlock = 8 * MatrixProduct.TileRows;
     private readonly double[] _sum;
     private readonly double[] _rows;
     private int _pending;
@@ -79,10 +83,10 @@ public sealed class HessianStatistic : IActivationStatistic
         if (_pending == 0) return;
         var rows = MatrixView<double>.RowMajor(_rows, K);
         var sum = MatrixView<double>.RowMajor(_sum, K);
-        int depth = _pending, blocks = (K + RowBlock - 1) / RowBlock;
+        int depth = _pending, blocks = (K + SumBlock - 1) / SumBlock;
         Parallel.For(0, blocks, b =>
         {
-            int i0 = b * RowBlock, count = Math.Min(RowBlock, K - i0);
+            int i0 = b * SumBlock, count = Math.Min(SumBlock, K - i0);
             MatrixProduct.MultiplyAdd(rows.At(0, i0).Transposed(), rows.At(0, i0), sum.At(i0, i0), count, K - i0, depth, 1.0, upperTriangle: true);
         });
         _pending = 0;

@@ -5,8 +5,8 @@ namespace Onnxc.Passes.Numerics;
 
 /// <summary>
 /// C += α·A·B for dense float/double matrices: the one product kernel behind XᵀX accumulation, the blocked Cholesky,
-/// the triangular inverse and GPTQ's lazy-batch update. Register tiles of 4 rows × 2 SIMD vectors keep eight
-/// accumulators live across the depth loop, so each loaded B vector is used four times and C is touched once per
+/// the triangular inverse and GPTQ's lazy-batch update. Register tiles of 6 rows × 2 SIMD vectors keep twelve
+/// accumulators live across the depth loop (enough to cover FMA latency), so each loaded B vector is used six times and C is touched once per
 /// depth block; depth and column blocking keep the B panel in L2. Sequential: callers parallelize over row blocks.
 /// </summary>
 public static class MatrixProduct
@@ -16,7 +16,8 @@ public static class MatrixProduct
 
     private const int ColumnPanel = 128;
 
-    private const int TileRows = 4;
+    /// <summary>Rows of a register tile. Callers split work into row blocks that are multiples of it: left-over rows take a slower path.</summary>
+    public const int TileRows = 6;
 
     /// <summary>
     /// C[i, j] += α·Σ_r A[i, r]·B[r, j] for i &lt; <paramref name="m"/>, j &lt; <paramref name="n"/>, r &lt; <paramref name="depth"/>.
@@ -46,7 +47,7 @@ public static class MatrixProduct
                     for (; j + width <= j1; j += width)
                     {
                         if (upperTriangle && j + width <= i) continue;
-                        if (rows == TileRows) Tile4(a, b, c, i, j, r0, r1, alpha);
+                        if (rows == TileRows) Tile6(a, b, c, i, j, r0, r1, alpha);
                         else for (int row = i; row < i + rows; row++) Tile1(a, b, c, row, j, r0, r1, alpha);
                     }
                     if (j < j1 && !(upperTriangle && j1 <= i)) Scalar(a, b, c, i, i + rows, j, j1, r0, r1, alpha);
@@ -57,38 +58,48 @@ public static class MatrixProduct
 
     // Hot loops: compiled fully optimized at once, since a single long call would otherwise run in tier-0 code.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile4<T>(MatrixView<T> a, MatrixView<T> b, MatrixView<T> c, int i, int j, int r0, int r1, T alpha)
+    private static void Tile6<T>(MatrixView<T> a, MatrixView<T> b, MatrixView<T> c, int i, int j, int r0, int r1, T alpha)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int v = Vector<T>.Count;
         ref T aRef = ref a.Data[0];
         ref T bRef = ref b.Data[0];
-        Vector<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
-        nuint aRow = (nuint)a.RowStride, aColumn = (nuint)a.ColumnStride;
+        Vector<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector<T> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        nuint aRow = (nuint)a.RowStride, aColumn = (nuint)a.ColumnStride, bRow = (nuint)b.RowStride;
         nuint aAt = (nuint)a.Index(i, r0), bAt = (nuint)b.Index(r0, j);
         for (int r = r0; r < r1; r++)
         {
             var b0 = Vector.LoadUnsafe(ref bRef, bAt);
             var b1 = Vector.LoadUnsafe(ref bRef, bAt + (nuint)v);
-            var a0 = new Vector<T>(Unsafe.Add(ref aRef, aAt));
-            var a1 = new Vector<T>(Unsafe.Add(ref aRef, aAt + aRow));
-            var a2 = new Vector<T>(Unsafe.Add(ref aRef, aAt + 2 * aRow));
-            var a3 = new Vector<T>(Unsafe.Add(ref aRef, aAt + 3 * aRow));
+            ref T column = ref Unsafe.Add(ref aRef, aAt);
+            var a0 = new Vector<T>(column);
             c00 = Fma(a0, b0, c00);
             c01 = Fma(a0, b1, c01);
-            c10 = Fma(a1, b0, c10);
-            c11 = Fma(a1, b1, c11);
-            c20 = Fma(a2, b0, c20);
-            c21 = Fma(a2, b1, c21);
-            c30 = Fma(a3, b0, c30);
-            c31 = Fma(a3, b1, c31);
+            a0 = new Vector<T>(Unsafe.Add(ref column, aRow));
+            c10 = Fma(a0, b0, c10);
+            c11 = Fma(a0, b1, c11);
+            a0 = new Vector<T>(Unsafe.Add(ref column, 2 * aRow));
+            c20 = Fma(a0, b0, c20);
+            c21 = Fma(a0, b1, c21);
+            a0 = new Vector<T>(Unsafe.Add(ref column, 3 * aRow));
+            c30 = Fma(a0, b0, c30);
+            c31 = Fma(a0, b1, c31);
+            a0 = new Vector<T>(Unsafe.Add(ref column, 4 * aRow));
+            c40 = Fma(a0, b0, c40);
+            c41 = Fma(a0, b1, c41);
+            a0 = new Vector<T>(Unsafe.Add(ref column, 5 * aRow));
+            c50 = Fma(a0, b0, c50);
+            c51 = Fma(a0, b1, c51);
             aAt += aColumn;
-            bAt += (nuint)b.RowStride;
+            bAt += bRow;
         }
         Store(c, i, j, c00, c01, alpha);
         Store(c, i + 1, j, c10, c11, alpha);
         Store(c, i + 2, j, c20, c21, alpha);
         Store(c, i + 3, j, c30, c31, alpha);
+        Store(c, i + 4, j, c40, c41, alpha);
+        Store(c, i + 5, j, c50, c51, alpha);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

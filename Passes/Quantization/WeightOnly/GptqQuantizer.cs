@@ -9,8 +9,8 @@ namespace Onnxc.Passes.Quantization.WeightOnly;
 /// </summary>
 public static class GptqQuantizer
 {
-    /// <summary>Rows per parallel task: a multiple of the product kernel's 4-row tile, small enough to balance two cores.</summary>
-    private const int RowBlock = 16;
+    /// <summary>Rows per parallel task: a multiple of the product kernel's register tile, small enough to balance two cores.</summary>
+    private const int RowBlock = 4 * MatrixProduct.TileRows;
 
     /// <summary>Quantizes <paramref name="wt"/> (N×K, row-major) with the layer Hessian <paramref name="hessian"/> (K×K, mean XᵀX).</summary>
     public static QuantizedWeight Quantize(ReadOnlySpan<float> wt, int n, int k, double[] hessian, BlockQuantConfig config, GptqOptions? options = null)

@@ -6,7 +6,7 @@ namespace Onnxc.Passes.Quantization.WeightOnly;
 public static class LayerError
 {
     /// <summary>Rows of [E; W] per parallel task.</summary>
-    private const int RowBlock = 32;
+    private const int RowBlock = 6 * MatrixProduct.TileRows;
 
     /// <summary>Columns of H per product call: the depth of each call stops at the call's last column (H is used as triangular).</summary>
     private const int ColumnBlock = 128;

@@ -14,6 +14,9 @@ public sealed class QuantizeWeights(QuantizeWeightsOptions options) : IPass
 {
     public const string ContribDomain = "com.microsoft";
 
+    /// <summary>Hessians at least this large (K ≥ 1024) are followed by a collection once their layers are done.</summary>
+    private const long LargeWorkingSetBytes = 8L << 20;
+
     public string Name => "quantize-weights";
 
     public string Description => "quantize constant MatMul/Gemm weights to int4/int8 blocks (com.microsoft.MatMulNBits)";
@@ -98,6 +101,16 @@ public sealed class QuantizeWeights(QuantizeWeightsOptions options) : IPass
                 Report.Layers.Add(new LayerReport(layer.Node.Name ?? "", layer.WeightName, layer.K, layer.N,
                     options.Method.ToString().ToLowerInvariant(), layer.WeightBytes, emitted, error, null));
                 rewritten++;
+            }
+            if (hessian is not null && hessian.LongLength * sizeof(double) >= LargeWorkingSetBytes)
+            {
+                // The group's K×K arrays (mean, damped copy, factor, inverse) are now large-object-heap garbage, which
+                // the GC otherwise lets pile up for many groups: BERT-base peaked at 5.4 GiB RSS without this and
+                // 3.0 GiB with a 3 GiB heap limit at the same speed. One blocking collection per large group is cheap
+                // next to its O(K³) factorization.
+                hessian = null;
+                factor = null;
+                GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: false);
             }
         }
         Report.Elapsed = clock.Elapsed;
