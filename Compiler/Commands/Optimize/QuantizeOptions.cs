@@ -22,6 +22,10 @@ public sealed class QuantizeOptions
         Description = "int4 | int8 (weight-only MatMulNBits), int8-dynamic (DynamicQuantizeMatMul), int8-static (QDQ, calibrated), mixed (per-layer fp32/int8 under a budget)",
     };
     private readonly Option<string?> _method = new("--quantize-method") { Description = "int4/int8 weight-only: rtn (no data, the default) or gptq (Hessians from calibration data)" };
+    private readonly Option<string?> _actOrder = new("--act-order")
+    {
+        Description = "gptq: quantize inputs in order of decreasing Hessian diagonal; static (blocks keep the plain layout) or g-idx (groups in that order, emitted with MatMulNBits' g_idx; int4 only, slower on ORT CPU)",
+    };
     private readonly Option<int?> _blockSize = new("--block-size") { Description = "int4/int8 weight-only: weights per scale along K, a power of two in [16, 256] (default 32)" };
     private readonly Option<bool> _zeroPoint = new("--zero-point") { Description = "int4/int8 weight-only: asymmetric blocks with a zero point each (default: symmetric)" };
     private readonly Option<bool> _symmetric = new("--symmetric") { Description = "int4/int8 weight-only: symmetric blocks, no zero points (the default)" };
@@ -39,12 +43,13 @@ public sealed class QuantizeOptions
     {
         _mode.AcceptOnlyFromAmong(Modes);
         _method.AcceptOnlyFromAmong("rtn", "gptq");
+        _actOrder.AcceptOnlyFromAmong("static", "g-idx");
         _calibrationMethod.AcceptOnlyFromAmong("minmax", "percentile", "entropy");
     }
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { _mode, _method, _blockSize, _zeroPoint, _symmetric, _exclude, _calibration, _samples, _calibrationMethod, _sizeBudget, _accuracyBudget, _report })
+        foreach (var option in new Option[] { _mode, _method, _actOrder, _blockSize, _zeroPoint, _symmetric, _exclude, _calibration, _samples, _calibrationMethod, _sizeBudget, _accuracyBudget, _report })
         {
             command.Options.Add(option);
         }
@@ -75,6 +80,11 @@ public sealed class QuantizeOptions
         }
         Only(_method, weightOnly, "int4|int8");
         Only(_blockSize, weightOnly, "int4|int8");
+        Only(_actOrder, weightOnly, "int4|int8");
+        if (parse.GetResult(_actOrder) is { Implicit: false } && parse.GetValue(_method) != "gptq")
+        {
+            throw new OnnxcException(DiagnosticIds.Usage, "--act-order applies to --quantize-method gptq (round-to-nearest has no column order)");
+        }
         Only(_zeroPoint, weightOnly, "int4|int8");
         Only(_symmetric, weightOnly, "int4|int8");
         Only(_exclude, mode is not null and not "mixed", "int4|int8|int8-dynamic|int8-static");
@@ -118,12 +128,13 @@ public sealed class QuantizeOptions
             BlockSize = parse.GetValue(_blockSize) ?? 32,
             Symmetric = !parse.GetValue(_zeroPoint),
             Method = parse.GetValue(_method) == "gptq" ? WeightQuantMethod.Gptq : WeightQuantMethod.Rtn,
+            Gptq = new GptqOptions { ActOrder = parse.GetValue(_actOrder) is not null, GroupIndex = parse.GetValue(_actOrder) == "g-idx" },
             Exclude = parse.GetValue(_exclude) ?? Array.Empty<string>(),
             Calibration = calibration,
         };
         try
         {
-            options.BlockConfig.Validate();
+            options.Validate();
         }
         catch (ArgumentException e)
         {

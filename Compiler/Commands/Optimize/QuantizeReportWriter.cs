@@ -66,7 +66,8 @@ internal static class QuantizeReportWriter
     private static string WeightSettings(QuantizeWeights pass)
     {
         var o = pass.Options;
-        return $"int{o.Bits} {o.Method.ToString().ToLowerInvariant()}, block {o.BlockSize}, {(o.Symmetric ? "symmetric" : "zero points")}";
+        var actOrder = o.Method != WeightQuantMethod.Gptq || !o.Gptq.ActOrder ? "" : o.Gptq.GroupIndex ? ", act-order g_idx" : ", act-order static groups";
+        return $"int{o.Bits} {o.Method.ToString().ToLowerInvariant()}, block {o.BlockSize}, {(o.Symmetric ? "symmetric" : "zero points")}{actOrder}";
     }
 
     private static string WeightOnlyJson(QuantizeWeights pass, Sizes sizes)

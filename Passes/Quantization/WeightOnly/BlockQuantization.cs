@@ -23,8 +23,8 @@ public sealed record BlockQuantConfig(int Bits, int BlockSize, bool Symmetric)
 
 /// <summary>
 /// A weight quantized for MatMulNBits, unpacked: Wt[N, K] (row n = output column n of the MatMul) as one code per
-/// element, a scale per (n, block) and, when asymmetric, a zero point per (n, block). Dequantized value:
-/// (code - zero_point) · scale.
+/// element, a scale per (n, group) and, when asymmetric, a zero point per (n, group). Dequantized value:
+/// (code - zero_point) · scale. A group is the block k / block_size unless <see cref="GroupIndex"/> says otherwise.
 /// </summary>
 public sealed class QuantizedWeight
 {
@@ -52,6 +52,14 @@ public sealed class QuantizedWeight
 
     public byte[]? ZeroPoints { get; }
 
+    /// <summary>
+    /// MatMulNBits' g_idx: the group of each input index (int32 [K]), set when GPTQ's act-order forms groups in
+    /// processing order; null for the plain layout, where input k belongs to group k / block_size.
+    /// </summary>
+    public int[]? GroupIndex { get; init; }
+
+    public int GroupOf(int k) => GroupIndex?[k] ?? k / Config.BlockSize;
+
     public int ZeroPoint(int n, int block) => ZeroPoints?[n * BlocksPerRow + block] ?? Config.DefaultZeroPoint;
 
     /// <summary>Wt[N, K] as floats, computed exactly as ONNX Runtime dequantizes (float32 (code - zp) · scale).</summary>
@@ -62,7 +70,7 @@ public sealed class QuantizedWeight
         {
             for (int kk = 0; kk < K; kk++)
             {
-                int block = kk / Config.BlockSize;
+                int block = GroupOf(kk);
                 result[(long)n * K + kk] = (Codes[(long)n * K + kk] - ZeroPoint(n, block)) * Scales[n * BlocksPerRow + block];
             }
         }

@@ -13,4 +13,12 @@ public sealed record GptqOptions
     /// first (GPTQ's "static groups"), so the result keeps MatMulNBits' plain block layout and needs no g_idx.
     /// </summary>
     public bool ActOrder { get; init; }
+
+    /// <summary>
+    /// With <see cref="ActOrder"/>: form each block from the next block_size columns in processing order, with
+    /// parameters from their error-updated values (GPTQ's act-order without static groups), and record every
+    /// input's group as MatMulNBits' g_idx. Usually more accurate than static groups; ONNX Runtime's CPU kernel
+    /// then dequantizes B before its float GEMM instead of running its packed 4-bit kernel (see docs).
+    /// </summary>
+    public bool GroupIndex { get; init; }
 }

@@ -34,9 +34,12 @@ public static class GptqQuantizer
             var target = w.AsSpan(row * k, k);
             for (int i = 0; i < k; i++) target[i] = hessian.Dead[order[i]] ? 0 : source[order[i]];
         }
-        var result = new QuantizedWeight(n, k, config);
-        // Static groups: block parameters come from the original weights, so permuting columns keeps blocks intact.
-        if (hessian.ActOrder) SetAllBlockParameters(wt, hessian.Dead, n, k, result);
+        // Groups follow the processing order (g_idx) or stay the plain blocks of K; with act-order and plain blocks
+        // ("static groups") the block parameters come from the original weights, before any column is processed.
+        bool groupIndex = hessian.ActOrder && options.GroupIndex;
+        var result = new QuantizedWeight(n, k, config) { GroupIndex = groupIndex ? ProcessingGroups(order, config.BlockSize) : null };
+        bool staticGroups = hessian.ActOrder && !groupIndex;
+        if (staticGroups) SetAllBlockParameters(wt, hessian.Dead, n, k, result);
 
         var u = hessian.Factor;
         int lazy = Math.Max(options.LazyBatch, config.BlockSize) / config.BlockSize * config.BlockSize;
@@ -54,7 +57,7 @@ public static class GptqQuantizer
             Parallel.For(0, rowBlocks, b =>
             {
                 int first = b * RowBlock, rows = Math.Min(RowBlock, n - first);
-                for (int row = first; row < first + rows; row++) QuantizeRowBatch(w, u, k, row, start, end, lazy, order, errors, result, hessian.ActOrder);
+                for (int row = first; row < first + rows; row++) QuantizeRowBatch(w, u, k, row, start, end, lazy, order, errors, result, staticGroups);
                 MatrixProduct.MultiplyAdd(eView.At(first, 0), uView.At(start, end), wView.At(first, end), rows, k - end, batch, -1f);
             });
         }
@@ -63,7 +66,7 @@ public static class GptqQuantizer
 
     /// <summary>Quantizes columns [start, end) of one row, updating the batch's later columns and recording each column's scaled error.</summary>
     private static void QuantizeRowBatch(float[] w, float[] u, int k, int row, int start, int end, int lazy, int[] order,
-        float[] errors, QuantizedWeight result, bool actOrder)
+        float[] errors, QuantizedWeight result, bool staticGroups)
     {
         var config = result.Config;
         int blocks = result.BlocksPerRow;
@@ -71,8 +74,10 @@ public static class GptqQuantizer
         for (int i = start; i < end; i++)
         {
             int original = order[i];
-            int block = original / config.BlockSize;
-            if (!actOrder && i % config.BlockSize == 0) SetRowBlockParameters(w.AsSpan((int)rowStart, k), result, row, block, i);
+            // Outside static groups, the group of position i is i / block_size (in processing order, which is the
+            // original order without act-order), and its parameters come from the group's updated values.
+            int block = result.GroupOf(original);
+            if (!staticGroups && i % config.BlockSize == 0) SetRowBlockParameters(w.AsSpan((int)rowStart, k), result, row, block, i);
             float d = u[(long)i * k + i];
             long at = rowStart + i;
             float value = w[at];
@@ -94,6 +99,14 @@ public static class GptqQuantizer
         var (scale, zp) = BlockQuantizer.BlockParameters(row.Slice(column, length), result.Config);
         result.Scales[n * blocks + block] = scale;
         if (result.ZeroPoints is { } zps) zps[n * blocks + block] = (byte)zp;
+    }
+
+    /// <summary>g_idx for groups formed in processing order: input <c>order[i]</c> belongs to group i / block_size.</summary>
+    private static int[] ProcessingGroups(int[] order, int blockSize)
+    {
+        var groups = new int[order.Length];
+        for (int i = 0; i < order.Length; i++) groups[order[i]] = i / blockSize;
+        return groups;
     }
 
     /// <summary>Act-order's static groups: every block's parameters from the original weights (dead inputs as zero).</summary>

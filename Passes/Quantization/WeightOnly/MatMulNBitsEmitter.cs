@@ -6,7 +6,7 @@ namespace Onnxc.Passes.Quantization.WeightOnly;
 public static class MatMulNBitsEmitter
 {
     /// <summary>
-    /// Inserts MatMulNBits(A, B, scales[, zero_points][, g_idx = none, bias]) before the layer's node, redirects its
+    /// Inserts MatMulNBits(A, B, scales[, zero_points][, g_idx][, bias]) before the layer's node, redirects its
     /// readers, removes it and any initializer left unused. Returns the bytes of the new initializers.
     /// </summary>
     public static long Replace(Model model, WeightLayer layer, QuantizedWeight quantized, int accuracyLevel)
@@ -24,11 +24,26 @@ public static class MatMulNBitsEmitter
             graph.AddInitializer($"{baseName}_scales", Tensor.FromArray(quantized.Scales, (long)quantized.N * blocks)),
         };
         long bytes = packed.ByteLength + quantized.Scales.Length * 4L;
-        if (quantized.ZeroPoints is { } zps)
+        if (quantized.ZeroPoints is { } zps && quantized.GroupIndex is not null)
         {
-            var zp = MatMulNBitsLayout.PackZeroPoints(zps, quantized.N, blocks, config);
+            // ONNX Runtime 1.31's CPU kernel pre-packs uint8 zero points into its 4-bit format and then dequantizes a
+            // g_idx weight as if there were none (zero point 2^(bits-1)); float zero points (same type as the scales)
+            // are read per group. Measured by GptqGroupIndexTests.
+            var zp = zps.Select(z => (float)z).ToArray();
+            inputs.Add(graph.AddInitializer($"{baseName}_zero_points", Tensor.FromArray(zp, zp.Length)));
+            bytes += zp.Length * 4L;
+        }
+        else if (quantized.ZeroPoints is { } packedZps)
+        {
+            var zp = MatMulNBitsLayout.PackZeroPoints(packedZps, quantized.N, blocks, config);
             inputs.Add(graph.AddInitializer($"{baseName}_zero_points", Tensor.FromArray(zp, zp.Length)));
             bytes += zp.Length;
+        }
+        if (quantized.GroupIndex is { } groups)
+        {
+            while (inputs.Count < 4) inputs.Add(null);
+            inputs.Add(graph.AddInitializer($"{baseName}_g_idx", Tensor.FromArray(groups, groups.Length)));
+            bytes += groups.Length * 4L;
         }
         if (layer.BiasValues() is { } bias)
         {

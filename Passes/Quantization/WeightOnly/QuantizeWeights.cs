@@ -30,7 +30,7 @@ public sealed class QuantizeWeights(QuantizeWeightsOptions options) : IPass
 
     public PassResult Run(Model model, PassContext context)
     {
-        options.BlockConfig.Validate();
+        options.Validate();
         var clock = Stopwatch.StartNew();
         Report = new WeightOnlyReport();
         var excluded = options.Exclude.Select(GlobToRegex).ToArray();

@@ -38,4 +38,15 @@ public sealed record QuantizeWeightsOptions
     public long MinimumWeights { get; init; } = 1;
 
     public BlockQuantConfig BlockConfig => new(Bits, BlockSize, Symmetric);
+
+    /// <summary>Throws with a reason unless the settings describe something ONNX Runtime can run.</summary>
+    public void Validate()
+    {
+        BlockConfig.Validate();
+        if (Method == WeightQuantMethod.Gptq && Gptq.ActOrder && Gptq.GroupIndex && Bits != 4)
+        {
+            // ORT 1.31's CPU MatMulNBits: "Only 2b and 4b quantization is supported for unpacked compute", the path g_idx takes.
+            throw new ArgumentException($"act-order with g_idx needs 4-bit weights: ONNX Runtime's CPU MatMulNBits runs g_idx only for 2 and 4 bits, not {Bits}; use --act-order static for int{Bits}");
+        }
+    }
 }
