@@ -2,6 +2,7 @@
 # Task metrics of lossy passes (BENCHMARKS.md): compresses vit-mnist and chargpt-fortunes with every lossy mode,
 # then evaluates each on the rows not used for calibration against fp32 on the same rows, with batch latency.
 # Usage: benchmarks/task-metrics.sh [OUT_DIR]   (needs `make build`; prints one TSV line per variant)
+#        ONLY='gptq' benchmarks/task-metrics.sh    (only the variants whose name matches the regex)
 set -euo pipefail
 ONNXC=${ONNXC:-artifacts/bin/onnxc}
 MODELS=${MODELS:-/work/shared/models}
@@ -14,6 +15,7 @@ size() { local s; s=$(stat -c %s "$1"); [ -f "$1.data" ] && s=$((s + $(stat -c %
 # run MODEL_NAME CALIB_ROWS METRIC VARIANT [optimize args...]
 run() {
   local name=$1 rows=$2 metric=$3 variant=$4; shift 4
+  if [ -n "${ONLY:-}" ] && ! [[ $variant =~ $ONLY ]]; then return; fi
   local dir=$MODELS/$name src=$MODELS/$name/model.onnx out=$OUT/$name.$variant.onnx calib=$MODELS/$name/x_test.npy
   # SparseGPT reads up to 128 calibration rows whatever --calibration-samples says: give it a file of exactly $rows rows.
   [ -n "${CALIB_OVERRIDE:-}" ] && calib=$CALIB_OVERRIDE
@@ -38,6 +40,8 @@ for spec in "vit-mnist 128 accuracy" "chargpt-fortunes 32 cross-entropy"; do
   run "$name" "$rows" "$metric" int4-rtn-b128 --quantize int4 --block-size 128
   run "$name" "$rows" "$metric" int4-gptq-b32 --quantize int4 --quantize-method gptq --block-size 32 "${C[@]}"
   run "$name" "$rows" "$metric" int4-gptq-b128 --quantize int4 --quantize-method gptq --block-size 128 "${C[@]}"
+  run "$name" "$rows" "$metric" int4-gptq-b32-act-static --quantize int4 --quantize-method gptq --block-size 32 --act-order static "${C[@]}"
+  run "$name" "$rows" "$metric" int4-gptq-b32-act-gidx --quantize int4 --quantize-method gptq --block-size 32 --act-order g-idx "${C[@]}"
   run "$name" "$rows" "$metric" int8-wo-rtn --quantize int8
   run "$name" "$rows" "$metric" int8-dynamic --quantize int8-dynamic
   for m in minmax percentile entropy; do

@@ -146,13 +146,17 @@ public static class MatrixProduct
         }
     }
 
-    /// <summary>a·b + c, fused where the hardware has FMA (the JIT folds the type tests away).</summary>
+    /// <summary>a·b + c, always fused (the JIT folds the type tests away).</summary>
+    /// <remarks>
+    /// Not MultiplyAddEstimate: that fuses or not depending on the JIT tier, so the same product could round
+    /// differently before and after tier-up and GPTQ's codes changed from run to run.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector<T> Fma<T>(Vector<T> a, Vector<T> b, Vector<T> c)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (typeof(T) == typeof(float)) return Vector.MultiplyAddEstimate(a.As<T, float>(), b.As<T, float>(), c.As<T, float>()).As<float, T>();
-        if (typeof(T) == typeof(double)) return Vector.MultiplyAddEstimate(a.As<T, double>(), b.As<T, double>(), c.As<T, double>()).As<double, T>();
+        if (typeof(T) == typeof(float)) return Vector.FusedMultiplyAdd(a.As<T, float>(), b.As<T, float>(), c.As<T, float>()).As<float, T>();
+        if (typeof(T) == typeof(double)) return Vector.FusedMultiplyAdd(a.As<T, double>(), b.As<T, double>(), c.As<T, double>()).As<double, T>();
         return a * b + c;
     }
 
