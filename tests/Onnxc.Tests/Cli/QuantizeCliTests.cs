@@ -55,6 +55,27 @@ public sealed class QuantizeCliTests : IDisposable
         Assert.Equal(calibrates, result.Stderr.Contains("GENERATED inputs", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("static", false, "act-order static groups")]
+    [InlineData("g-idx", true, "act-order g_idx")]
+    public void Gptq_act_order_emits_its_layout_and_names_it_in_the_report(string mode, bool groupIndex, string settings)
+    {
+        var model = Sample();
+        var output = Path.Combine(_dir.FullName, "out.onnx");
+        var report = Path.Combine(_dir.FullName, "report.md");
+
+        var result = OnnxcProcess.Run("optimize", model, "-o", output, "--quantize", "int4", "--quantize-method", "gptq",
+            "--act-order", mode, "--calibration-samples", "4", "--report", report);
+
+        Assert.True(result.ExitCode == 0, result.Stdout + result.Stderr);
+        using var quantized = OnnxImporter.Load(output);
+        var nodes = quantized.Graph.Nodes.Where(n => n.OpType == "MatMulNBits").ToList();
+        Assert.NotEmpty(nodes);
+        // g_idx is input 4; static groups keep the plain layout without it.
+        Assert.All(nodes, n => Assert.Equal(groupIndex, n.Inputs.Count > 4 && n.Input(4) is not null));
+        Assert.Contains(settings, File.ReadAllText(report));
+    }
+
     [Fact]
     public void Mixed_prints_each_layers_choice_and_reason_and_meets_an_accuracy_budget()
     {
@@ -107,6 +128,9 @@ public sealed class QuantizeCliTests : IDisposable
     [InlineData("--report r.md", "--report needs --quantize")]
     [InlineData("--quantize int4 --zero-point --symmetric", "exclude each other")]
     [InlineData("--quantize int4 --block-size 48", "block")]
+    [InlineData("--quantize int4 --act-order static", "--act-order applies to --quantize-method gptq")]
+    [InlineData("--quantize int8-dynamic --act-order static", "--act-order applies to --quantize int4|int8")]
+    [InlineData("--quantize int8 --quantize-method gptq --act-order g-idx", "needs 4-bit weights")]
     public void Wrong_combinations_are_usage_errors(string arguments, string message)
     {
         var model = Sample();
@@ -123,6 +147,7 @@ public sealed class QuantizeCliTests : IDisposable
     [Theory]
     [InlineData("--quantize int16")]
     [InlineData("--quantize int8-static --calibration-method mse")]
+    [InlineData("--quantize int4 --quantize-method gptq --act-order sideways")]
     public void Unknown_values_are_rejected_by_the_parser(string arguments)
     {
         var result = OnnxcProcess.Run(["optimize", "m.onnx", "-o", "o.onnx", .. arguments.Split(' ')]);
