@@ -34,6 +34,9 @@ public sealed class QuantizeWeights(QuantizeWeightsOptions options) : IPass
         var clock = Stopwatch.StartNew();
         Report = new WeightOnlyReport();
         var excluded = options.Exclude.Select(GlobToRegex).ToArray();
+        // -O2's packed Attention hides the Q/K/V weights in an operator input; unpacking them first lets this pass
+        // quantize them like any other projection (unless the user excluded the attention node by name).
+        var split = new SplitAttentionProjections(node => !excluded.Any(r => r.IsMatch(node.Name ?? ""))).Run(model, context);
         var candidates = new List<WeightLayer>();
         foreach (var node in model.Graph.Nodes.ToList())
         {
@@ -54,7 +57,7 @@ public sealed class QuantizeWeights(QuantizeWeightsOptions options) : IPass
             if ((long)layer.K * layer.N < options.MinimumWeights) continue;
             candidates.Add(layer);
         }
-        if (candidates.Count == 0) return PassResult.Unchanged;
+        if (candidates.Count == 0) return split;
 
         Dictionary<Value, HessianStatistic>? hessians = null;
         if (options.Method == WeightQuantMethod.Gptq)
@@ -114,7 +117,7 @@ public sealed class QuantizeWeights(QuantizeWeightsOptions options) : IPass
             }
         }
         Report.Elapsed = clock.Elapsed;
-        return PassResult.Of(("quantized-matmul", rewritten));
+        return PassResult.Of(("quantized-matmul", rewritten), ("split-attention", split.Counts.GetValueOrDefault("split-attention")));
     }
 
     /// <summary>Generated inputs (16 samples, symbolic dims 1 and 16): usable, but the report marks them.</summary>
