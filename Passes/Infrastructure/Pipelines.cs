@@ -3,6 +3,7 @@ using Onnxc.Passes.Cleanup;
 using Onnxc.Passes.Fusion;
 using Onnxc.Passes.Fusion.Attention;
 using Onnxc.Passes.Normalization;
+using Onnxc.Passes.Quantization;
 using Onnxc.Passes.Quantization.Int8;
 using Onnxc.Passes.Sparsity;
 
@@ -35,6 +36,8 @@ public static class Pipelines
         // Not in -O1/-O2 either: lossy (int8), so only on request (--passes or --quantize int8-dynamic); it needs no
         // data or options, and its declared int8 tolerance holds on the samples and real models (PassContractTests).
         new QuantizeInt8Dynamic(),
+        // Lossless but only useful before a pass that rewrites MatMul weights (weight-only quantization runs it itself).
+        new SplitAttentionProjections(),
     };
 
     public static IPass FindPass(string name) =>
