@@ -164,13 +164,19 @@ public sealed class QuantizeOptions
         if (_pass is null) return;
         if (_pass is MixedPrecisionPass { Report: { } mixed } && !parse.GetValue<bool>("--quiet")) QuantizeReportWriter.PrintMixed(mixed);
         if (parse.GetValue(_report) is not { } file) return;
-        // Passes that never read calibration data (RTN, dynamic int8) get their held-back samples here for the fidelity check.
+        // Passes that never read calibration data (RTN, dynamic int8) get their held-back samples here for the fidelity
+        // check: the rows after --calibration-samples of --calibration, or generated inputs (the report says which).
         if (_heldBack is null && parse.GetValue(_calibration) is { } path)
         {
             using var runner = new OrtRunner(inputPath);
             var all = CalibrationData.Load(path, runner.Inputs);
             int count = parse.GetValue(_samples);
             if (all.Count > count) _heldBack = all.Skip(count).Take(256);
+        }
+        else if (_heldBack is null)
+        {
+            using var original = Backends.Onnx.OnnxImporter.Load(inputPath);
+            _heldBack = CalibrationData.GenerateFor(original, 16, seed: 1);
         }
         var fidelity = _heldBack is { Count: > 0 } held ? EndToEndFidelity.Measure(inputPath, outputPath, held) : null;
         var context = new QuantizeReportWriter.Sizes(FileBytes(inputPath), FileBytes(outputPath), fidelity);

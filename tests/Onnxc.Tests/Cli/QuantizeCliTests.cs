@@ -50,6 +50,13 @@ public sealed class QuantizeCliTests : IDisposable
         var ops = OpCounts(output);
         Assert.True(ops.ContainsKey(op), $"no {op} in the output: {string.Join(", ", ops.Keys)}");
         Assert.Contains(reportText, File.ReadAllText(report));
+        // Every report measures end-to-end fidelity, on generated held-back inputs when no data was given.
+        if (!arguments.StartsWith("mixed", StringComparison.Ordinal))
+        {
+            var text = File.ReadAllText(report);
+            if (reportName.EndsWith(".json", StringComparison.Ordinal)) Assert.Matches("\"[Cc]osine\": 0\\.9", text);
+            else Assert.Contains("end-to-end on 16 held-back samples", text);
+        }
         if (reportName.EndsWith(".json", StringComparison.Ordinal)) JsonDocument.Parse(File.ReadAllText(report)).Dispose();
         bool calibrates = arguments.StartsWith("int8-static", StringComparison.Ordinal) || arguments.StartsWith("mixed", StringComparison.Ordinal);
         Assert.Equal(calibrates, result.Stderr.Contains("GENERATED inputs", StringComparison.Ordinal));
