@@ -36,10 +36,10 @@ internal static class QuantizeReportWriter
     /// <summary>The per-layer choices and reasons, printed after optimize's pass table.</summary>
     public static void PrintMixed(MixedPrecisionReport report)
     {
-        var table = new Table().AddColumns("layer", "params", "precision", "int8 loss", "reason");
+        var table = new Table().AddColumns("layer", "params", "precision", "int8 loss", "int4 loss", "reason");
         foreach (var l in report.Layers)
         {
-            table.AddRow(Markup.Escape(l.Id), l.Parameters.ToString("N0", C), l.Precision.Label(), Loss(l.LossInt8), Markup.Escape(l.Reason));
+            table.AddRow(Markup.Escape(l.Id), l.Parameters.ToString("N0", C), l.Precision.Label(), Loss(l.LossInt8), Loss(l.LossInt4), Markup.Escape(l.Reason));
         }
         AnsiConsole.Write(table);
         AnsiConsole.WriteLine(Summary(report));

@@ -30,9 +30,17 @@ public sealed class MixedPrecisionQuantizer(MixedPrecisionOptions options, IMode
         var layers = LinearLayer.FindAll(model).Where(l => l.Weight.IsInitializer).ToList();
         var notes = new List<string>();
         var precisions = new List<Precision> { Precision.Fp32, Precision.Int8 };
-        if (options.Int4 is not null) precisions.Add(Precision.Int4);
+        if (options.Int4 is not null)
+        {
+            precisions.Add(Precision.Int4);
+            notes.Add(options.Int4.ToString() ?? "int4");
+        }
         else notes.Add("int4 unavailable (no MatMulNBits quantizer given): choices are fp32 and int8 only");
 
+        foreach (var layer in layers)
+        {
+            if (options.Int4?.Unsupported(layer) is { } why) notes.Add($"'{layer.Id}' cannot be int4: {why}");
+        }
         var reference = evaluator.Run(model);
         var sensitivities = SensitivityAnalyzer.Measure(model, layers, evaluator, precisions, options.Int8, options.Int4, reference);
         var candidates = layers.Select(l => Candidate(l, sensitivities, precisions)).ToList();
@@ -105,7 +113,7 @@ public sealed class MixedPrecisionQuantizer(MixedPrecisionOptions options, IMode
     private LayerCandidate Candidate(LinearLayer layer, IReadOnlyList<LayerSensitivity> sensitivities, IReadOnlyList<Precision> precisions)
     {
         var bytes = new Dictionary<Precision, long> { [Precision.Fp32] = layer.WeightTensor.ByteLength, [Precision.Int8] = Int8Bytes(layer) };
-        if (options.Int4 is { } int4) bytes[Precision.Int4] = int4.Bytes(layer);
+        if (options.Int4 is { } int4 && int4.Unsupported(layer) is null) bytes[Precision.Int4] = int4.Bytes(layer);
         var loss = sensitivities.Where(s => s.Id == layer.Id).ToDictionary(s => s.Precision, s => s.Loss);
         return new LayerCandidate(layer.Id, layer.Parameters, bytes, loss);
     }
