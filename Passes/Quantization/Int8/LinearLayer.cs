@@ -33,6 +33,13 @@ public sealed record LinearLayer(Node MatMul, Value Activation, Value Weight, Te
         return new LinearLayer(m.Node, m.Activation, m.Weight, m.WeightTensor, m.FollowingBias?.Add, m.FollowingBias?.Tensor);
     }
 
+    /// <summary>
+    /// A fused Attention's packed Q/K/V projection seen as a linear layer (<see cref="MatMul"/> is then the Attention
+    /// node, whose input 0 and weight input 1 play the same parts), so mixed precision can weigh and simulate it.
+    /// </summary>
+    public static LinearLayer FromAttention(FusedAttention attention) =>
+        new(attention.Attention, attention.Input, attention.Weight, attention.WeightTensor, null, null);
+
     /// <summary>Every linear layer of the main graph, in graph order.</summary>
     public static IReadOnlyList<LinearLayer> FindAll(Model model) =>
         model.Graph.Nodes.Select(n => Find(n).Value).OfType<LinearLayer>().ToList();

@@ -35,6 +35,7 @@ public sealed class BlockWeightQuantizer : IWeightQuantizer
 
     public string? Unsupported(LinearLayer layer)
     {
+        if (!layer.MatMul.Is("MatMul")) return $"{layer.MatMul.OpType}'s packed projection has no MatMulNBits form";
         WeightLayer.Match(layer.MatMul, out var reason);
         return reason;
     }

@@ -27,7 +27,7 @@ public sealed class MixedPrecisionQuantizer(MixedPrecisionOptions options, IMode
 
     public PassResult Run(Model model, PassContext context)
     {
-        var layers = LinearLayer.FindAll(model).Where(l => l.Weight.IsInitializer).ToList();
+        var layers = QuantizableLayers(model);
         var notes = new List<string>();
         var precisions = new List<Precision> { Precision.Fp32, Precision.Int8 };
         if (options.Int4 is not null)
@@ -74,7 +74,8 @@ public sealed class MixedPrecisionQuantizer(MixedPrecisionOptions options, IMode
         if (int8Ids.Count > 0)
         {
             var pass = new QuantizeInt8Dynamic(options.Int8 with { IncludeLayer = int8Ids.Contains });
-            int8 = pass.Run(model, context).Counts.GetValueOrDefault("quantized-linear");
+            var counts = pass.Run(model, context).Counts;
+            int8 = counts.GetValueOrDefault("quantized-linear") + counts.GetValueOrDefault("quantized-attention");
         }
 
         var final = allocation.Layers.Select(c => c.Precision == choice[c.Id] ? c : c with
@@ -93,6 +94,14 @@ public sealed class MixedPrecisionQuantizer(MixedPrecisionOptions options, IMode
         Report = new MixedPrecisionReport(options.Budget, options.CalibrationSource, reference.Count, final, fp32Bytes, bytes,
             1 - allocation.PredictedLoss, measured, met, notes);
         return PassResult.Of(("int8-layers", int8), ("int4-layers", int4));
+    }
+
+    /// <summary>Linear layers and, after -O2, fused attentions' packed projections (int8 only), with initializer weights.</summary>
+    private static List<LinearLayer> QuantizableLayers(Model model)
+    {
+        var attentions = model.Graph.Nodes.Select(n => FusedAttention.Find(n).Value).OfType<FusedAttention>()
+            .Where(a => QuantizedAttentionEmitter.Check(a) is null).Select(LinearLayer.FromAttention);
+        return LinearLayer.FindAll(model).Concat(attentions).Where(l => l.Weight.IsInitializer).ToList();
     }
 
     private double MeasureMix(Model model, IReadOnlyList<LinearLayer> layers, IReadOnlyDictionary<string, Precision> choice, IReadOnlyList<float[]> reference)

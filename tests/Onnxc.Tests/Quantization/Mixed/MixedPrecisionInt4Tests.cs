@@ -95,6 +95,27 @@ public class MixedPrecisionInt4Tests
     }
 
     [Fact]
+    public void After_O2_fused_attention_projections_are_layers_too_int8_only()
+    {
+        using var model = Onnxc.Samples.SampleModels.Build("vit-tiny");
+        var samples = CalibrationData.GenerateFor(model, 2);
+        new PassManager(Pipelines.ForLevel(2)).Run(model);
+        int attentions = Count(model, "Attention");
+        Assert.True(attentions > 0);
+
+        var quantizer = Quantizer(new MixedPrecisionBudget.Size(0), samples);
+        var result = quantizer.Run(model, new PassContext());
+
+        var fused = quantizer.Report!.Layers.Where(l => l.Id.Contains("Attention", StringComparison.Ordinal)).ToList();
+        Assert.Equal(attentions, fused.Count);
+        Assert.All(fused, l => Assert.Equal(Precision.Int8, l.Precision));
+        Assert.All(fused, l => Assert.Null(l.LossInt4));
+        Assert.Equal(0, Count(model, "Attention"));
+        Assert.Equal(attentions, Count(model, "QAttention") + Count(model, "MultiHeadAttention"));
+        Assert.Equal(quantizer.Report.Layers.Count(l => l.Precision == Precision.Int8), result.Counts["int8-layers"]);
+    }
+
+    [Fact]
     public void Int4_weights_are_sized_as_the_emitter_writes_them()
     {
         using var model = Mlp();
