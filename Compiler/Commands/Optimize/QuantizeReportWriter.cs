@@ -31,7 +31,7 @@ internal static class QuantizeReportWriter
         _ => throw new InvalidOperationException($"no report for pass '{pass.Name}'"),
     };
 
-    private const string DynamicSettings = "int8 dynamic: per-column int8 weights (7-bit range), uint8 activations quantized at run time (DynamicQuantizeMatMul)";
+    private const string DynamicSettings = "int8 dynamic: per-column int8 weights (7-bit range), uint8 activations quantized at run time (DynamicQuantizeMatMul; fused attention: QAttention or int8 projection + MultiHeadAttention)";
 
     /// <summary>The per-layer choices and reasons, printed after optimize's pass table.</summary>
     public static void PrintMixed(MixedPrecisionReport report)
