@@ -8,7 +8,7 @@ namespace Onnxc.Passes.Quantization.Mixed;
 /// <summary>
 /// int4 for mixed precision through the weight-only machinery: round-to-nearest block quantization along K
 /// (<see cref="BlockQuantizer"/>), emitted as com.microsoft.MatMulNBits (<see cref="MatMulNBitsEmitter"/>). The layer's
-/// bias Add stays after it. Each weight is quantized once; simulation, sizing and emission share that result, so the
+/// bias Add stays after it. Each weight is quantized once; simulation and emission share that result, so the
 /// search measures exactly the codes that are emitted.
 /// </summary>
 public sealed class BlockWeightQuantizer : IWeightQuantizer
@@ -40,17 +40,7 @@ public sealed class BlockWeightQuantizer : IWeightQuantizer
         return reason;
     }
 
-    public float[] Simulate(LinearLayer layer)
-    {
-        var wt = Quantized(layer).Dequantize();
-        int k = layer.Rows, n = layer.Columns;
-        var w = new float[(long)k * n];
-        for (int row = 0; row < n; row++)
-        {
-            for (int kk = 0; kk < k; kk++) w[(long)kk * n + row] = wt[(long)row * k + kk];
-        }
-        return w;
-    }
+    public float[] Simulate(LinearLayer layer) => Transpose(Quantized(layer).Dequantize(), layer.Columns, layer.Rows);
 
     /// <summary>Packed codes, a float scale per block and, when asymmetric, packed zero points: what the emitter writes.</summary>
     public long Bytes(LinearLayer layer)
@@ -67,15 +57,18 @@ public sealed class BlockWeightQuantizer : IWeightQuantizer
         MatMulNBitsEmitter.Replace(model, weightLayer, Quantized(layer), _accuracyLevel);
     }
 
+    // The block quantizer works on Wt [N, K] (blocks run along K); the layer's weight is [K, N].
     private QuantizedWeight Quantized(LinearLayer layer) => _quantized.GetValue(layer.WeightTensor, tensor =>
+        BlockQuantizer.Quantize(Transpose(tensor.AsSpan<float>(), layer.Rows, layer.Columns), layer.Columns, layer.Rows, _config));
+
+    /// <summary>The [columns, rows] transpose of a row-major [rows, columns] matrix.</summary>
+    private static float[] Transpose(ReadOnlySpan<float> matrix, int rows, int columns)
     {
-        int k = layer.Rows, n = layer.Columns;
-        var w = tensor.AsSpan<float>();
-        var wt = new float[(long)n * k];
-        for (int row = 0; row < n; row++)
+        var result = new float[(long)rows * columns];
+        for (int r = 0; r < rows; r++)
         {
-            for (int kk = 0; kk < k; kk++) wt[(long)row * k + kk] = w[kk * n + row];
+            for (int c = 0; c < columns; c++) result[(long)c * rows + r] = matrix[(int)((long)r * columns + c)];
         }
-        return BlockQuantizer.Quantize(wt, n, k, _config);
-    });
+        return result;
+    }
 }
