@@ -29,7 +29,7 @@ public static class BitAllocator
             level[chosen.Layer.Id] = chosen.Layer.Ladder.ToList().IndexOf(chosen.To);
             bytes -= chosen.SavedBytes;
             loss += chosen.AddedLoss;
-            reasons[chosen.Layer.Id] = $"step {step}: {chosen.To.Label()} (cos {1 - chosen.Layer.LossAt(chosen.To):0.######} alone) saves {Readable(chosen.SavedBytes)} for +{chosen.AddedLoss:0.###e0} loss ({chosen.Cost:0.##e0}/B)";
+            reasons[chosen.Layer.Id] = $"step {step}: {chosen.To.Label()} (cos {1 - chosen.Layer.LossAt(chosen.To):0.#######} alone) saves {Readable(chosen.SavedBytes)} for +{chosen.AddedLoss:0.###e0} loss ({chosen.Cost:0.##e0}/B)";
         }
 
         bool met = budget switch
