@@ -1,5 +1,5 @@
 using Onnxc.Ir;
-using Onnxc.Ir.Inference;
+using Onnxc.Passes.Rewriting;
 
 namespace Onnxc.Passes.Sparsity;
 
@@ -11,42 +11,22 @@ internal sealed record LinearLayer(Node Node, Value Activation, Value Weight, Te
 {
     public const int WeightInput = 1;
 
+    /// <summary>2:4 prunes f32 and f16 weights of MatMul and Gemm; whatever their bias, the pruned weight stays valid.</summary>
+    private static readonly LinearLayerRequirements Requirements = new() { AllowFloat16 = true };
+
     /// <summary>The layer at <paramref name="node"/>, or null with the reason it is not one this pass can prune.</summary>
     public static LinearLayer? Find(Node node, out string reason)
     {
-        reason = "";
-        bool gemm = node.Is("Gemm");
-        if (!gemm && !node.Is("MatMul")) return null;
-        if (node.Input(0) is not { } activation || node.Input(WeightInput) is not { } weight) return null;
-        if (ConstantValues.ConstantTensor(weight) is not { } tensor)
+        var found = LinearLayerMatcher.Find(node, Requirements);
+        reason = found.Reason ?? "";
+        if (found.Value is not { } m) return null;
+        if (m.K % 4 != 0)
         {
-            reason = "weight is not a constant";
-            return null;
-        }
-        if (tensor.ElementType is not (DataType.Float or DataType.Float16))
-        {
-            reason = $"weight is {tensor.ElementType.ShortName()}, not f32/f16";
-            return null;
-        }
-        if (tensor.Rank != 2)
-        {
-            reason = $"weight has rank {tensor.Rank}, not 2";
-            return null;
-        }
-        if (gemm && node.GetInt("transA", 0) != 0)
-        {
-            reason = "Gemm with transA";
+            reason = $"K = {m.K} is not a multiple of 4 (left dense)";
             return null;
         }
         // MatMul and Gemm(transB=0) store W as [K, N]; Gemm(transB=1) stores the rows [N, K] directly.
-        bool rows = gemm && node.GetInt("transB", 0) != 0;
-        int k = (int)(rows ? tensor.Dims[1] : tensor.Dims[0]), n = (int)(rows ? tensor.Dims[0] : tensor.Dims[1]);
-        if (k % 4 != 0)
-        {
-            reason = $"K = {k} is not a multiple of 4 (left dense)";
-            return null;
-        }
-        return new LinearLayer(node, activation, weight, tensor, rows, n, k);
+        return new LinearLayer(node, m.Activation, m.Weight, m.WeightTensor, m.Transposed, m.N, m.K);
     }
 
     /// <summary>The weight as float rows [N, K].</summary>

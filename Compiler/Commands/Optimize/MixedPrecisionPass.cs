@@ -11,11 +11,11 @@ namespace Onnxc.Compiler.Commands.Optimize;
 /// Mixed precision as one pass for the CLI: the budget is resolved against the model's fp32 weight bytes when the
 /// pass runs (a ratio needs them), and the sensitivity search runs on the calibration samples.
 /// </summary>
-internal sealed class MixedPrecisionPass(Func<Model, CalibrationService> calibration, string? sizeBudget, string? accuracyBudget, Int8Options int8) : IPass
+internal sealed class MixedPrecisionPass(Func<Model, CalibrationService> calibration, string? sizeBudget, string? accuracyBudget, Int8Options int8, IWeightQuantizer? int4) : IPass
 {
     public string Name => "quantize-mixed";
 
-    public string Description => "per-layer fp32/int8 choice by measured sensitivity under a size or accuracy budget";
+    public string Description => "per-layer fp32/int8/int4 choice by measured sensitivity under a size or accuracy budget";
 
     public PassTolerance Tolerance => new("int8", 0.1, 0.1);
 
@@ -33,7 +33,7 @@ internal sealed class MixedPrecisionPass(Func<Model, CalibrationService> calibra
         var service = calibration(model);
         Calibration = service.Data;
         string source = service.Data.IsGenerated ? $"{service.Data.Source} (GENERATED: sensitivities describe noise)" : service.Data.Source;
-        var quantizer = new MixedPrecisionQuantizer(new MixedPrecisionOptions(budget) { Int8 = int8, CalibrationSource = source }, new CalibrationEvaluator(service));
+        var quantizer = new MixedPrecisionQuantizer(new MixedPrecisionOptions(budget) { Int8 = int8, Int4 = int4, CalibrationSource = source }, new CalibrationEvaluator(service));
         var result = quantizer.Run(model, context);
         Report = quantizer.Report;
         Elapsed = clock.Elapsed;

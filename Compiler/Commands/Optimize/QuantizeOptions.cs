@@ -5,6 +5,7 @@ using Onnxc.Ir;
 using Onnxc.Passes;
 using Onnxc.Passes.Calibration;
 using Onnxc.Passes.Quantization.Int8;
+using Onnxc.Passes.Quantization.Mixed;
 using Onnxc.Passes.Quantization.WeightOnly;
 
 namespace Onnxc.Compiler.Commands.Optimize;
@@ -19,16 +20,17 @@ public sealed class QuantizeOptions
 
     private readonly Option<string?> _mode = new("--quantize")
     {
-        Description = "int4 | int8 (weight-only MatMulNBits), int8-dynamic (DynamicQuantizeMatMul), int8-static (QDQ, calibrated), mixed (per-layer fp32/int8 under a budget)",
+        Description = "int4 | int8 (weight-only MatMulNBits), int8-dynamic (DynamicQuantizeMatMul), int8-static (QDQ, calibrated), mixed (per-layer fp32/int8/int4 under a budget)",
     };
     private readonly Option<string?> _method = new("--quantize-method") { Description = "int4/int8 weight-only: rtn (no data, the default) or gptq (Hessians from calibration data)" };
     private readonly Option<string?> _actOrder = new("--act-order")
     {
         Description = "gptq: quantize inputs in order of decreasing Hessian diagonal; static (blocks keep the plain layout) or g-idx (groups in that order, emitted with MatMulNBits' g_idx; int4 only, slower on ORT CPU)",
     };
-    private readonly Option<int?> _blockSize = new("--block-size") { Description = "int4/int8 weight-only: weights per scale along K, a power of two in [16, 256] (default 32)" };
-    private readonly Option<bool> _zeroPoint = new("--zero-point") { Description = "int4/int8 weight-only: asymmetric blocks with a zero point each (default: symmetric)" };
-    private readonly Option<bool> _symmetric = new("--symmetric") { Description = "int4/int8 weight-only: symmetric blocks, no zero points (the default)" };
+    private readonly Option<int?> _blockSize = new("--block-size") { Description = "int4/int8 weight-only and mixed's int4: weights per scale along K, a power of two in [16, 256] (default 32)" };
+    private readonly Option<bool> _zeroPoint = new("--zero-point") { Description = "int4/int8 weight-only and mixed's int4: asymmetric blocks with a zero point each (default: symmetric)" };
+    private readonly Option<bool> _symmetric = new("--symmetric") { Description = "int4/int8 weight-only and mixed's int4: symmetric blocks, no zero points (the default)" };
+    private readonly Option<string?> _precisions = new("--mixed-precisions") { Description = "mixed: the precisions layers may take, fp32 always (fp32,int8,int4 the default; fp32,int8 leaves int4 out)" };
     private readonly Option<string[]> _exclude = new("--exclude") { Description = "keep layers whose node (or weight) name matches this glob in float (repeatable; not with mixed)", AllowMultipleArgumentsPerToken = true };
     private readonly Option<string?> _calibration = new("--calibration") { Description = "folder or file of input samples (.npy/.npz/.pb); batches are split into rows" };
     private readonly Option<int> _samples = new("--calibration-samples") { Description = "samples used for calibration; the rest are held back for the report", DefaultValueFactory = _ => 128 };
@@ -49,7 +51,7 @@ public sealed class QuantizeOptions
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { _mode, _method, _actOrder, _blockSize, _zeroPoint, _symmetric, _exclude, _calibration, _samples, _calibrationMethod, _sizeBudget, _accuracyBudget, _report })
+        foreach (var option in new Option[] { _mode, _method, _actOrder, _blockSize, _zeroPoint, _symmetric, _exclude, _calibration, _samples, _calibrationMethod, _sizeBudget, _accuracyBudget, _precisions, _report })
         {
             command.Options.Add(option);
         }
@@ -79,14 +81,15 @@ public sealed class QuantizeOptions
             }
         }
         Only(_method, weightOnly, "int4|int8");
-        Only(_blockSize, weightOnly, "int4|int8");
+        Only(_blockSize, weightOnly || mode == "mixed", "int4|int8|mixed");
         Only(_actOrder, weightOnly, "int4|int8");
         if (parse.GetResult(_actOrder) is { Implicit: false } && parse.GetValue(_method) != "gptq")
         {
             throw new OnnxcException(DiagnosticIds.Usage, "--act-order applies to --quantize-method gptq (round-to-nearest has no column order)");
         }
-        Only(_zeroPoint, weightOnly, "int4|int8");
-        Only(_symmetric, weightOnly, "int4|int8");
+        Only(_zeroPoint, weightOnly || mode == "mixed", "int4|int8|mixed");
+        Only(_symmetric, weightOnly || mode == "mixed", "int4|int8|mixed");
+        Only(_precisions, mode == "mixed", "mixed");
         Only(_exclude, mode is not null and not "mixed", "int4|int8|int8-dynamic|int8-static");
         Only(_calibrationMethod, mode == "int8-static", "int8-static");
         Only(_sizeBudget, mode == "mixed", "mixed");
@@ -99,6 +102,7 @@ public sealed class QuantizeOptions
         {
             // Validates the budget's form now, before the model loads; the ratio is resolved against the real size when the pass runs.
             Passes.Quantization.Mixed.MixedPrecisionBudget.Parse(parse.GetValue(_sizeBudget), parse.GetValue(_accuracyBudget), 1);
+            MixedInt4Allowed(parse);
         }
     }
 
@@ -120,7 +124,8 @@ public sealed class QuantizeOptions
                 };
                 return new CalibratedInt8Static(calibration, method, int8);
             case "mixed":
-                return new MixedPrecisionPass(calibration, parse.GetValue(_sizeBudget), parse.GetValue(_accuracyBudget), new Int8Options());
+                var int4 = MixedInt4Allowed(parse) ? new BlockWeightQuantizer(BlockConfig(parse, 4)) : null;
+                return new MixedPrecisionPass(calibration, parse.GetValue(_sizeBudget), parse.GetValue(_accuracyBudget), new Int8Options(), int4);
         }
         var options = new QuantizeWeightsOptions
         {
@@ -132,6 +137,7 @@ public sealed class QuantizeOptions
             Exclude = parse.GetValue(_exclude) ?? Array.Empty<string>(),
             Calibration = calibration,
         };
+        // Block layout and act-order together (g_idx needs int4): a bad combination is a usage error.
         try
         {
             options.Validate();
@@ -141,6 +147,33 @@ public sealed class QuantizeOptions
             throw new OnnxcException(DiagnosticIds.Usage, e.Message);
         }
         return new QuantizeWeights(options);
+    }
+
+    /// <summary>The block layout of --block-size/--zero-point, validated (a bad block size is a usage error).</summary>
+    private BlockQuantConfig BlockConfig(ParseResult parse, int bits)
+    {
+        var config = new BlockQuantConfig(bits, parse.GetValue(_blockSize) ?? 32, !parse.GetValue(_zeroPoint));
+        try
+        {
+            config.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new OnnxcException(DiagnosticIds.Usage, e.Message);
+        }
+        return config;
+    }
+
+    /// <summary>Whether --mixed-precisions lets layers take int4; fp32 is always allowed and int8 may not be left out.</summary>
+    private bool MixedInt4Allowed(ParseResult parse)
+    {
+        var given = (parse.GetValue(_precisions) ?? "fp32,int8,int4").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (given.Except(new[] { "fp32", "int8", "int4" }).FirstOrDefault() is { } unknown)
+        {
+            throw new OnnxcException(DiagnosticIds.Usage, $"--mixed-precisions: '{unknown}' is not fp32, int8 or int4");
+        }
+        if (!given.Contains("int8")) throw new OnnxcException(DiagnosticIds.Usage, "--mixed-precisions: int8 is always one of the choices (give fp32,int8 or fp32,int8,int4)");
+        return given.Contains("int4");
     }
 
     /// <summary>The first <paramref name="count"/> samples calibrate; the rest are kept for the report's fidelity check.</summary>

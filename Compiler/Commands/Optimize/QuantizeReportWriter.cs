@@ -31,15 +31,15 @@ internal static class QuantizeReportWriter
         _ => throw new InvalidOperationException($"no report for pass '{pass.Name}'"),
     };
 
-    private const string DynamicSettings = "int8 dynamic: per-column int8 weights (7-bit range), uint8 activations quantized at run time (DynamicQuantizeMatMul)";
+    private const string DynamicSettings = "int8 dynamic: per-column int8 weights (7-bit range), uint8 activations quantized at run time (DynamicQuantizeMatMul; fused attention: QAttention or int8 projection + MultiHeadAttention)";
 
     /// <summary>The per-layer choices and reasons, printed after optimize's pass table.</summary>
     public static void PrintMixed(MixedPrecisionReport report)
     {
-        var table = new Table().AddColumns("layer", "params", "precision", "int8 loss", "reason");
+        var table = new Table().AddColumns("layer", "params", "precision", "int8 loss", "int4 loss", "reason");
         foreach (var l in report.Layers)
         {
-            table.AddRow(Markup.Escape(l.Id), l.Parameters.ToString("N0", C), l.Precision.Label(), Loss(l.LossInt8), Markup.Escape(l.Reason));
+            table.AddRow(Markup.Escape(l.Id), l.Parameters.ToString("N0", C), l.Precision.Label(), Loss(l.LossInt8), Loss(l.LossInt4), Markup.Escape(l.Reason));
         }
         AnsiConsole.Write(table);
         AnsiConsole.WriteLine(Summary(report));

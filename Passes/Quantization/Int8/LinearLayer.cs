@@ -22,31 +22,25 @@ public sealed record LinearLayer(Node MatMul, Value Activation, Value Weight, Te
     public static string LayerId(Node matMul) =>
         matMul.Name is { Length: > 0 } name ? name : matMul.Input(1)?.Name ?? matMul.Output().Name;
 
+    /// <summary>What int8 rewrites: MatMul only (its bias is the following Add), f32 weights.</summary>
+    private static readonly LinearLayerRequirements Requirements = new() { AllowGemm = false };
+
     /// <summary>Matches a linear layer at <paramref name="matMul"/>, with the reason when it nearly is one.</summary>
     public static Match<LinearLayer> Find(Node matMul)
     {
-        if (!matMul.Is("MatMul")) return Match<LinearLayer>.None;
-        if (matMul.Input(0) is not { } activation || matMul.Input(1) is not { } weight) return Match<LinearLayer>.None;
-        if (Patterns.ConstantTensor(weight) is not { } tensor) return Match<LinearLayer>.None;
-        if (tensor.ElementType != DataType.Float) return Match<LinearLayer>.Miss($"weight is {tensor.ElementType.ShortName()}, not f32");
-        if (tensor.Rank != 2) return Match<LinearLayer>.Miss($"weight has rank {tensor.Rank}, not 2");
-        if (Patterns.ConstantTensor(activation) is not null) return Match<LinearLayer>.Miss("both operands are constant (fold it instead)");
-        if (activation.ElementType is { } type && type != DataType.Float) return Match<LinearLayer>.Miss($"activation is {type.ShortName()}, not f32");
-        var (add, bias) = FindBias(matMul, tensor.Dims[1]);
-        return new LinearLayer(matMul, activation, weight, tensor, add, bias);
+        var found = LinearLayerMatcher.Find(matMul, Requirements);
+        if (found.Value is not { } m) return found.Reason is { } reason ? Match<LinearLayer>.Miss(reason) : Match<LinearLayer>.None;
+        return new LinearLayer(m.Node, m.Activation, m.Weight, m.WeightTensor, m.FollowingBias?.Add, m.FollowingBias?.Tensor);
     }
+
+    /// <summary>
+    /// A fused Attention's packed Q/K/V projection seen as a linear layer (<see cref="MatMul"/> is then the Attention
+    /// node, whose input 0 and weight input 1 play the same parts), so mixed precision can weigh and simulate it.
+    /// </summary>
+    public static LinearLayer FromAttention(FusedAttention attention) =>
+        new(attention.Attention, attention.Input, attention.Weight, attention.WeightTensor, null, null);
 
     /// <summary>Every linear layer of the main graph, in graph order.</summary>
     public static IReadOnlyList<LinearLayer> FindAll(Model model) =>
         model.Graph.Nodes.Select(n => Find(n).Value).OfType<LinearLayer>().ToList();
-
-    // The bias is folded only when the MatMul result feeds nothing but this Add, so no reader sees a biased value it did not expect.
-    private static (Node?, Tensor?) FindBias(Node matMul, long columns)
-    {
-        var product = matMul.Output();
-        if (!Patterns.HasSingleUse(product) || Patterns.SingleConsumer(product, "Add") is not { } add) return (null, null);
-        var other = Patterns.OtherInput(add, product);
-        if (Patterns.ConstantTensor(other) is not { ElementType: DataType.Float, Rank: 1 } bias || bias.Dims[0] != columns) return (null, null);
-        return (add, bias);
-    }
 }

@@ -16,16 +16,19 @@ public sealed class QuantizedWeightCache(WeightGranularity granularity, bool red
 
     public WeightGranularity Granularity => granularity;
 
-    public QuantizedWeightValues Get(LinearLayer layer, Rewriter rewriter)
+    public QuantizedWeightValues Get(LinearLayer layer, Rewriter rewriter) => Get(layer.Weight, layer.WeightTensor, rewriter);
+
+    /// <summary>The int8 initializers of a constant f32 matrix <paramref name="tensor"/> [K, N] held by <paramref name="source"/>.</summary>
+    public QuantizedWeightValues Get(Value source, Tensor tensor, Rewriter rewriter)
     {
-        if (_done.TryGetValue(layer.Weight, out var known) && known.Values.Graph == rewriter.Graph) return known;
-        var weight = Int8Weight.Quantize(layer.WeightTensor.AsSpan<float>(), layer.Rows, layer.Columns, granularity, reduceRange);
-        var name = layer.Weight.Name;
+        if (_done.TryGetValue(source, out var known) && known.Values.Graph == rewriter.Graph) return known;
+        var weight = Int8Weight.Quantize(tensor.AsSpan<float>(), (int)tensor.Dims[0], (int)tensor.Dims[1], granularity, reduceRange);
+        var name = source.Name;
         var values = new QuantizedWeightValues(
             rewriter.Constant(name + "_quantized", weight.ValuesTensor()),
             rewriter.Constant(name + "_scale", weight.ScalesTensor()),
             rewriter.Constant(name + "_zero_point", weight.ZeroPointsTensor()));
-        _done[layer.Weight] = values;
+        _done[source] = values;
         return values;
     }
 

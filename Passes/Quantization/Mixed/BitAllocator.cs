@@ -1,8 +1,9 @@
 namespace Onnxc.Passes.Quantization.Mixed;
 
 /// <summary>
-/// Greedy bit allocation. Every layer starts at fp32; each step lowers the one layer whose next precision costs the
-/// least predicted loss per byte saved. Predicted loss is the sum of the layers' single-layer losses (a first-order
+/// Greedy bit allocation. Every layer starts at fp32; each step lowers the one layer whose move to any lower precision
+/// costs the least predicted loss per byte saved (a layer may go from fp32 straight to int4 when int8 is the worse
+/// deal, e.g. when its activation quantizes badly but its weight does not). Predicted loss is the sum of the layers' single-layer losses (a first-order
 /// model of 1 − cosine that the caller checks by measuring the result). Size budget: step until the weights fit.
 /// Accuracy budget: take every step that keeps the predicted loss within 1 − min cosine, cheapest first.
 /// </summary>
@@ -21,14 +22,14 @@ public static class BitAllocator
         while (true)
         {
             if (budget is MixedPrecisionBudget.Size size && bytes <= size.Bytes) break;
-            var moves = layers.Select(l => NextMove(l, level[l.Id])).OfType<Move>().OrderBy(m => m.Cost).ThenBy(m => m.Layer.Id, StringComparer.Ordinal).ToList();
+            var moves = layers.SelectMany(l => Moves(l, level[l.Id])).OrderBy(m => m.Cost).ThenBy(m => m.Layer.Id, StringComparer.Ordinal).ToList();
             var chosen = moves.FirstOrDefault(m => loss + m.AddedLoss <= allowed);
             if (chosen is null) break;
             step++;
-            level[chosen.Layer.Id]++;
+            level[chosen.Layer.Id] = chosen.Layer.Ladder.ToList().IndexOf(chosen.To);
             bytes -= chosen.SavedBytes;
             loss += chosen.AddedLoss;
-            reasons[chosen.Layer.Id] = $"step {step}: {chosen.To.Label()} saves {chosen.SavedBytes:N0} B for +{chosen.AddedLoss:0.###e0} loss ({chosen.Cost:0.##e0}/B)";
+            reasons[chosen.Layer.Id] = $"step {step}: {chosen.To.Label()} (cos {1 - chosen.Layer.LossAt(chosen.To):0.#######} alone) saves {Readable(chosen.SavedBytes)} for +{chosen.AddedLoss:0.###e0} loss ({chosen.Cost:0.##e0}/B)";
         }
 
         bool met = budget switch
@@ -47,15 +48,20 @@ public static class BitAllocator
         public double Cost => SavedBytes <= 0 ? double.PositiveInfinity : Math.Max(AddedLoss, 0) / SavedBytes;
     }
 
-    private static Move? NextMove(LayerCandidate layer, int at)
+    /// <summary>The moves from rung <paramref name="at"/> to each lower precision that saves bytes.</summary>
+    private static IEnumerable<Move> Moves(LayerCandidate layer, int at)
     {
         var ladder = layer.Ladder;
-        if (at + 1 >= ladder.Count) return null;
         var from = ladder[at];
-        var to = ladder[at + 1];
-        var move = new Move(layer, to, layer.Bytes[from] - layer.Bytes[to], layer.LossAt(to) - layer.LossAt(from));
-        return move.SavedBytes > 0 ? move : null;
+        return ladder.Skip(at + 1)
+            .Select(to => new Move(layer, to, layer.Bytes[from] - layer.Bytes[to], layer.LossAt(to) - layer.LossAt(from)))
+            .Where(m => m.SavedBytes > 0);
     }
+
+    /// <summary>The cheapest move left from rung <paramref name="at"/> (what the report says the layer was not given).</summary>
+    private static Move? NextMove(LayerCandidate layer, int at) => Moves(layer, at).OrderBy(m => m.Cost).FirstOrDefault();
+
+    private static string Readable(long bytes) => bytes >= 1 << 20 ? $"{bytes / 1048576.0:0.0#} MiB" : bytes >= 1 << 10 ? $"{bytes / 1024.0:0.0#} KiB" : $"{bytes} B";
 
     private static LayerChoice Describe(LayerCandidate layer, int at, string? taken, MixedPrecisionBudget budget, double loss, double allowed, bool met)
     {

@@ -27,12 +27,20 @@ public sealed class MixedPrecisionQuantizer(MixedPrecisionOptions options, IMode
 
     public PassResult Run(Model model, PassContext context)
     {
-        var layers = LinearLayer.FindAll(model).Where(l => l.Weight.IsInitializer).ToList();
+        var layers = QuantizableLayers(model);
         var notes = new List<string>();
         var precisions = new List<Precision> { Precision.Fp32, Precision.Int8 };
-        if (options.Int4 is not null) precisions.Add(Precision.Int4);
+        if (options.Int4 is not null)
+        {
+            precisions.Add(Precision.Int4);
+            notes.Add(options.Int4.ToString() ?? "int4");
+        }
         else notes.Add("int4 unavailable (no MatMulNBits quantizer given): choices are fp32 and int8 only");
 
+        foreach (var layer in layers)
+        {
+            if (options.Int4?.Unsupported(layer) is { } why) notes.Add($"'{layer.Id}' cannot be int4: {why}");
+        }
         var reference = evaluator.Run(model);
         var sensitivities = SensitivityAnalyzer.Measure(model, layers, evaluator, precisions, options.Int8, options.Int4, reference);
         var candidates = layers.Select(l => Candidate(l, sensitivities, precisions)).ToList();
@@ -66,7 +74,8 @@ public sealed class MixedPrecisionQuantizer(MixedPrecisionOptions options, IMode
         if (int8Ids.Count > 0)
         {
             var pass = new QuantizeInt8Dynamic(options.Int8 with { IncludeLayer = int8Ids.Contains });
-            int8 = pass.Run(model, context).Counts.GetValueOrDefault("quantized-linear");
+            var counts = pass.Run(model, context).Counts;
+            int8 = counts.GetValueOrDefault("quantized-linear") + counts.GetValueOrDefault("quantized-attention");
         }
 
         var final = allocation.Layers.Select(c => c.Precision == choice[c.Id] ? c : c with
@@ -87,6 +96,14 @@ public sealed class MixedPrecisionQuantizer(MixedPrecisionOptions options, IMode
         return PassResult.Of(("int8-layers", int8), ("int4-layers", int4));
     }
 
+    /// <summary>Linear layers and, after -O2, fused attentions' packed projections (int8 only), with initializer weights.</summary>
+    private static List<LinearLayer> QuantizableLayers(Model model)
+    {
+        var attentions = model.Graph.Nodes.Select(n => FusedAttention.Find(n).Value).OfType<FusedAttention>()
+            .Where(a => QuantizedAttentionEmitter.Check(a) is null).Select(LinearLayer.FromAttention);
+        return LinearLayer.FindAll(model).Concat(attentions).Where(l => l.Weight.IsInitializer).ToList();
+    }
+
     private double MeasureMix(Model model, IReadOnlyList<LinearLayer> layers, IReadOnlyDictionary<string, Precision> choice, IReadOnlyList<float[]> reference)
     {
         var applied = new Stack<SimulatedQuantization>();
@@ -105,7 +122,7 @@ public sealed class MixedPrecisionQuantizer(MixedPrecisionOptions options, IMode
     private LayerCandidate Candidate(LinearLayer layer, IReadOnlyList<LayerSensitivity> sensitivities, IReadOnlyList<Precision> precisions)
     {
         var bytes = new Dictionary<Precision, long> { [Precision.Fp32] = layer.WeightTensor.ByteLength, [Precision.Int8] = Int8Bytes(layer) };
-        if (options.Int4 is { } int4) bytes[Precision.Int4] = int4.Bytes(layer);
+        if (options.Int4 is { } int4 && int4.Unsupported(layer) is null) bytes[Precision.Int4] = int4.Bytes(layer);
         var loss = sensitivities.Where(s => s.Id == layer.Id).ToDictionary(s => s.Precision, s => s.Loss);
         return new LayerCandidate(layer.Id, layer.Parameters, bytes, loss);
     }

@@ -22,7 +22,7 @@ public static class SensitivityAnalyzer
         var results = new List<LayerSensitivity>();
         foreach (var layer in layers)
         {
-            foreach (var precision in precisions.Where(p => p != Precision.Fp32))
+            foreach (var precision in precisions.Where(p => p != Precision.Fp32 && (p != Precision.Int4 || int4?.Unsupported(layer) is null)))
             {
                 IReadOnlyList<float[]> outputs;
                 using (SimulatedQuantization.Apply(model, layer, precision, int8, int4)) outputs = evaluator.Run(model);

@@ -68,6 +68,9 @@ public interface IWeightQuantizer
 {
     Precision Precision { get; }
 
+    /// <summary>Why the layer cannot take this precision (it then keeps the others), or null.</summary>
+    string? Unsupported(LinearLayer layer);
+
     /// <summary>The dequantized weight [K, N] row-major, as the emitted operator would compute with it.</summary>
     float[] Simulate(LinearLayer layer);
 

@@ -34,7 +34,8 @@ public sealed class QuantizeCliTests : IDisposable
     [InlineData("int8-dynamic", "DynamicQuantizeMatMul", "report.md", "# Dynamic int8 quantization report")]
     [InlineData("int8-static", "QuantizeLinear", "report.md", "minmax activation ranges")]
     [InlineData("int8-static --calibration-method entropy", "QuantizeLinear", "report.json", "\"mode\": \"int8-static\"")]
-    [InlineData("mixed --size-budget 0.5", "DynamicQuantizeMatMul", "report.md", "| layer | parameters | precision |")]
+    [InlineData("mixed --size-budget 0.5 --mixed-precisions fp32,int8", "DynamicQuantizeMatMul", "report.md", "| layer | parameters | precision |")]
+    [InlineData("mixed --size-budget 0.2 --block-size 16", "MatMulNBits", "report.md", "| int4 |")]
     public void Mode_emits_its_operator_and_writes_the_report(string arguments, string op, string reportName, string reportText)
     {
         var model = Sample();
@@ -127,7 +128,11 @@ public sealed class QuantizeCliTests : IDisposable
     [InlineData("--quantize mixed --accuracy-budget 1.5", "not a cosine")]
     [InlineData("--quantize mixed --size-budget lots", "neither a byte count nor a ratio")]
     [InlineData("--quantize mixed --size-budget 0.5 --exclude head*", "--exclude applies to")]
-    [InlineData("--quantize int8-dynamic --block-size 64", "--block-size applies to --quantize int4|int8, not --quantize int8-dynamic")]
+    [InlineData("--quantize int8-dynamic --block-size 64", "--block-size applies to --quantize int4|int8|mixed, not --quantize int8-dynamic")]
+    [InlineData("--quantize mixed --size-budget 0.5 --block-size 48", "block")]
+    [InlineData("--quantize mixed --size-budget 0.5 --mixed-precisions fp32,int2", "'int2' is not fp32, int8 or int4")]
+    [InlineData("--quantize mixed --size-budget 0.5 --mixed-precisions fp32,int4", "int8 is always one of the choices")]
+    [InlineData("--quantize int4 --mixed-precisions fp32,int8", "--mixed-precisions applies to --quantize mixed")]
     [InlineData("--quantize int8-static --quantize-method gptq", "--quantize-method applies to")]
     [InlineData("--quantize int4 --calibration-method entropy", "--calibration-method applies to --quantize int8-static")]
     [InlineData("--quantize int8-dynamic --size-budget 0.5", "--size-budget applies to --quantize mixed")]

@@ -79,6 +79,29 @@ public class BitAllocatorTests
         Assert.Null(head.LossInt4);
     }
 
+    [Fact]
+    public void Size_budget_takes_robust_layers_to_int4_and_keeps_the_sensitive_one_fp32()
+    {
+        var table = new[] { Layer("sensitive", 1e-1, 5e-1), Layer("a", 1e-6, 1e-5), Layer("b", 2e-6, 2e-5), Layer("c", 1e-6, 3e-5) };
+        var allocation = BitAllocator.Allocate(table, new MixedPrecisionBudget.Size(4000 + 3 * 500));
+        Assert.True(allocation.BudgetMet);
+        Assert.Equal(new[] { Precision.Fp32, Precision.Int4, Precision.Int4, Precision.Int4 }, allocation.Layers.Select(l => l.Precision));
+        Assert.Contains("int4 (cos 0.99999 alone)", allocation.Layers[1].Reason);
+        Assert.Contains("budget met before int8", allocation.Layers[0].Reason);
+    }
+
+    [Fact]
+    public void A_layer_goes_straight_to_int4_when_int8_is_the_worse_deal()
+    {
+        // Its activation quantizes badly (int8 dynamic rounds it) but its weight does not (int4 is weight-only).
+        var table = new[] { Layer("outlier-activation", 1e-2, 1e-5), Layer("plain", 1e-6, 1e-3) };
+        var allocation = BitAllocator.Allocate(table, new MixedPrecisionBudget.Accuracy(0.999));
+        var layer = allocation.Layers.Single(l => l.Id == "outlier-activation");
+        Assert.Equal(Precision.Int4, layer.Precision);
+        Assert.Matches("^step [0-9]+: int4 ", layer.Reason);
+        Assert.True(allocation.PredictedLoss <= 1e-3);
+    }
+
     [Theory]
     [InlineData("0.5", null, 2000L)]
     [InlineData("1500", null, 1500L)]
