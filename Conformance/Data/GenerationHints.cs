@@ -9,7 +9,8 @@ public static class GenerationHints
 
     /// <summary>
     /// For each graph input that (possibly through Cast/Reshape/Unsqueeze) indexes axis 0 of an initializer with
-    /// Gather, the initializer's first dim: token ids must stay below the embedding table's row count.
+    /// Gather (or a table of a fused EmbedLayerNormalization), the initializer's first dim: token ids must stay
+    /// below the embedding table's row count.
     /// </summary>
     public static IReadOnlyDictionary<string, long> EmbeddingUpperBounds(Model model)
     {
@@ -35,6 +36,12 @@ public static class GenerationHints
             {
                 rows = table.Dims[0];
             }
+            else if (node.Is("EmbedLayerNormalization", "com.microsoft") && EmbedTableOf(use.InputIndex) is { } tableAt
+                && node.Input(tableAt)?.Initializer is { Rank: >= 1 } embedding)
+            {
+                // -O2 fuses BERT's embedding Gathers into this op: ids index its word/segment/position tables.
+                rows = embedding.Dims[0];
+            }
             else if (depth < 4 && use.InputIndex == 0 && node.Domain.Length == 0 && PassThrough.Contains(node.OpType))
             {
                 rows = FindTableRows(node.Output(), depth + 1);
@@ -44,4 +51,7 @@ public static class GenerationHints
         }
         return best;
     }
+
+    /// <summary>com.microsoft.EmbedLayerNormalization: input_ids (0) → word_embedding (2), segment_ids (1) → segment_embedding (4), position_ids (8) → position_embedding (3).</summary>
+    private static int? EmbedTableOf(int inputIndex) => inputIndex switch { 0 => 2, 1 => 4, 8 => 3, _ => null };
 }

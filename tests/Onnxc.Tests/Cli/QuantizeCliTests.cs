@@ -63,6 +63,19 @@ public sealed class QuantizeCliTests : IDisposable
         Assert.Equal(calibrates, result.Stderr.Contains("GENERATED inputs", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void Gptq_on_generated_inputs_after_O2_keeps_token_ids_inside_the_fused_embedding()
+    {
+        var model = Path.Combine(_dir.FullName, "bert.onnx");
+        Assert.Equal(0, OnnxcProcess.Run("sample", "bert-tiny", "-o", model).ExitCode);
+        var output = Path.Combine(_dir.FullName, "bert.int4.onnx");
+
+        var result = OnnxcProcess.Run("optimize", model, "-o", output, "--quantize", "int4", "--quantize-method", "gptq", "--calibration-samples", "4");
+
+        Assert.True(result.ExitCode == 0, result.Stdout + result.Stderr);
+        Assert.Contains("EmbedLayerNormalization", OpCounts(output).Keys);
+    }
+
     [Theory]
     [InlineData("static", false, "act-order static groups")]
     [InlineData("g-idx", true, "act-order g_idx")]

@@ -63,4 +63,19 @@ public class InputGeneratorTests
         var bounds = GenerationHints.EmbeddingUpperBounds(new Model(graph));
         Assert.Equal(50, bounds["ids"]);
     }
+
+    [Fact]
+    public void Embedding_hints_survive_the_embed_layer_norm_fusion()
+    {
+        // bert-tiny after -O2: its embedding Gathers are inside com.microsoft.EmbedLayerNormalization.
+        using var model = Onnxc.Samples.SampleModels.Build("bert-tiny");
+        var before = GenerationHints.EmbeddingUpperBounds(model);
+        new Onnxc.Passes.PassManager(Onnxc.Passes.Pipelines.ForLevel(2)).Run(model, new Onnxc.Passes.PassContext());
+        Assert.Contains(model.Graph.Nodes, n => n.Is("EmbedLayerNormalization", "com.microsoft"));
+
+        var after = GenerationHints.EmbeddingUpperBounds(model);
+
+        Assert.Equal(before["input_ids"], after["input_ids"]);
+        Assert.Equal(before["token_type_ids"], after["token_type_ids"]);
+    }
 }
