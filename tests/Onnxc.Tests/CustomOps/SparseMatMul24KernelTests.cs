@@ -1,4 +1,6 @@
 using System.Runtime.InteropServices;
+using FsCheck;
+using FsCheck.Fluent;
 using Onnxc.Backends.CustomOps;
 using Onnxc.Backends.Onnx;
 using Onnxc.Conformance;
@@ -64,6 +66,77 @@ public class SparseMatMul24KernelTests
     }
 
     [Fact]
+    public void Float32_matches_the_dense_product_for_random_shapes()
+    {
+        RequireLibrary();
+        // Any M (row steps of 4 and leftovers), any N (partial last panel of 8, partial column block of 64), K/4 odd or even.
+        var shapes = Gen.Choose(1, 37).SelectMany(m => Gen.Choose(1, 24).SelectMany(groups => Gen.Choose(1, 75).Select(n => (m, groups, n))));
+        var property = Prop.ForAll(shapes.ToArbitrary(), Gen.Choose(0, 1000).ToArbitrary(),
+            (shape, seed) =>
+            {
+                var (m, groups, n) = shape;
+                int k = 4 * groups;
+                var random = new Random(seed);
+                var a = LinearModels.Random(random, m * k);
+                var b = seed % 2 == 0 ? LinearModels.Random(random, n) : null;
+                using var model = LinearModels.MatMul(m, k, n, LinearModels.Random(random, k * n), b, relu: seed % 3 == 0);
+                var (output, weight) = RunSparse(model, k, n, Tensor.FromArray(a, m, k), threads: 1 + seed % 2);
+                var expected = LinearModels.Reference(a, weight, b, m, k, n, relu: seed % 3 == 0);
+                return expected.Select((e, i) => Math.Abs(e - output[i]) <= 1e-5 * Math.Sqrt(k) + 1e-5 * Math.Abs(e)).All(ok => ok);
+            });
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(30), property);
+    }
+
+    [Fact]
+    public void Weights_fed_at_run_time_are_packed_per_run()
+    {
+        RequireLibrary();
+        const int m = 5, k = 20, n = 11;
+        var random = new Random(7);
+        var rows = LinearModels.Random(random, n * k);
+        MagnitudePruning.Prune(rows, k);
+        var (values, meta) = Sparse24Format.Compress(rows, n, k);
+        var graph = new Graph("fed");
+        var inputs = new[]
+        {
+            graph.AddInput(new Value("a", new TensorType(DataType.Float, Shape.Of(m, k)))),
+            graph.AddInput(new Value("values", new TensorType(DataType.Float, Shape.Of(n, k / 2)))),
+            graph.AddInput(new Value("meta", new TensorType(DataType.UInt8, Shape.Of(n, Sparse24Format.MetaBytesPerRow(k))))),
+        };
+        var y = graph.Append("SparseMatMul24", inputs, domain: CustomOpLibrary.Domain).Output();
+        y.Type = new TensorType(DataType.Float, Shape.Of(m, n));
+        graph.AddOutput(y);
+        using var model = new Model(graph);
+        model.OpsetImports.Add(new OpsetImport("", 17));
+        model.OpsetImports.Add(new OpsetImport(CustomOpLibrary.Domain, 1));
+        var path = Path.Combine(Path.GetTempPath(), $"onnxc-sparse24-fed-{Guid.NewGuid():N}.onnx");
+        try
+        {
+            OnnxExporter.Save(model, path, new ExportOptions());
+            using var runner = new OrtRunner(path);
+            var a = LinearModels.Random(random, m * k);
+            var feed = new Dictionary<string, RuntimeValue?>
+            {
+                ["a"] = Tensor.FromArray(a, m, k),
+                ["values"] = Tensor.FromArray(values, n, k / 2),
+                ["meta"] = Tensor.FromArray(meta, n, Sparse24Format.MetaBytesPerRow(k)),
+            };
+            var output = ((TensorValue)runner.Run(feed)[0].Value!).Tensor.ToArray<float>();
+            var weight = new float[k * n];
+            for (int j = 0; j < n; j++)
+            {
+                for (int p = 0; p < k; p++) weight[p * n + j] = rows[j * k + p];
+            }
+            var expected = LinearModels.Reference(a, weight, null, m, k, n, relu: false);
+            for (int i = 0; i < expected.Length; i++) Assert.True(Math.Abs(expected[i] - output[i]) <= 1e-5, $"element {i}: {output[i]} vs {expected[i]}");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void Float16_layers_stay_dense_pruned_until_the_library_registers_a_float16_kernel()
     {
         using var model = LinearModels.MatMul(4, 16, 8, LinearModels.Random(new Random(1), 16 * 8), type: DataType.Float16);
@@ -91,8 +164,8 @@ public class SparseMatMul24KernelTests
         try
         {
             OnnxExporter.Save(model, path, new ExportOptions());
-            using var runner = new OrtRunner(path);
-            var error = Assert.Throws<OnnxcException>(() => runner.Run(new Dictionary<string, RuntimeValue?> { ["a"] = Tensor.FromArray(new float[12], 2, 6) }));
+            // Constant weights are packed when the session is created, so the refusal comes at load.
+            var error = Assert.Throws<OnnxcException>(() => new OrtRunner(path).Dispose());
             Assert.Contains("K = 6 is not a multiple of 4", error.Message);
         }
         finally

@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "half_convert.h"
 #include "sparse24_format.h"
 
 namespace onnxc {
@@ -67,8 +68,27 @@ void RunParallel(Ort::KernelContext& context, const sparse24::Problem& problem) 
 
 std::vector<float> ToFloat(const Ort::Float16_t* data, size_t count) {
   std::vector<float> out(count);
-  sparse24::HalfToFloat(reinterpret_cast<const uint16_t*>(data), out.data(), count);
+  HalfToFloat(reinterpret_cast<const uint16_t*>(data), out.data(), count);
   return out;
+}
+
+template <typename T>
+constexpr sparse24::ValueType ValueTypeOf() {
+  return std::is_same_v<T, float> ? sparse24::ValueType::kFloat32 : sparse24::ValueType::kFloat16;
+}
+
+// Packs B_values/B_meta of a value whose shapes were already checked (or are checked by the caller before use).
+template <typename T>
+sparse24::PackedWeights PackWeights(const Ort::ConstValue& values, const Ort::ConstValue& meta) {
+  const auto shape = values.GetTensorTypeAndShapeInfo().GetShape();
+  if (shape.size() != 2) throw std::invalid_argument("SparseMatMul24: B_values must be 2-D, got " + ShapeText(shape));
+  const auto meta_shape = meta.GetTensorTypeAndShapeInfo().GetShape();
+  const int64_t n = shape[0], k = shape[1] * 2;
+  if (meta_shape.size() != 2 || meta_shape[0] != n || meta_shape[1] != sparse24::MetaBytesPerRow(k)) {
+    throw std::invalid_argument("SparseMatMul24: B_meta " + ShapeText(meta_shape) + " does not match B_values " + ShapeText(shape));
+  }
+  if (k % 4 != 0) throw std::invalid_argument("SparseMatMul24: K = " + std::to_string(k) + " is not a multiple of 4");
+  return sparse24::Pack(ValueTypeOf<T>(), values.GetTensorData<T>(), meta.GetTensorData<uint8_t>(), nullptr, n, k);
 }
 
 }  // namespace
@@ -83,6 +103,10 @@ SparseMatMul24Kernel<T>::SparseMatMul24Kernel(const OrtApi& api, const OrtKernel
     // absent attribute: "none"
   }
   activation_ = ParseActivation(activation);
+  int values_constant = 0, meta_constant = 0;
+  auto values = kernel_info.GetTensorConstantInput(1, &values_constant);
+  auto meta = kernel_info.GetTensorConstantInput(2, &meta_constant);
+  if (values_constant && meta_constant) packed_ = PackWeights<T>(values, meta);
 }
 
 template <typename T>
@@ -100,15 +124,14 @@ OrtStatusPtr SparseMatMul24Kernel<T>::ComputeV2(OrtKernelContext* raw_context) {
     y_shape.back() = dims.n;
     auto y = context.GetOutput(0, y_shape);
 
+    std::optional<sparse24::PackedWeights> per_run;
+    if (!packed_) per_run = PackWeights<T>(values, meta);
     sparse24::Problem problem;
     problem.m = dims.m;
-    problem.n = dims.n;
-    problem.k = dims.k;
-    problem.meta = meta.GetTensorData<uint8_t>();
+    problem.weights = packed_ ? &*packed_ : &*per_run;
     problem.activation = activation_;
     if constexpr (std::is_same_v<T, float>) {
       problem.a = a.GetTensorData<float>();
-      problem.values = values.GetTensorData<float>();
       problem.bias = has_bias ? bias.GetTensorData<float>() : nullptr;
       problem.y = y.GetTensorMutableData<float>();
       RunParallel(context, problem);
@@ -116,16 +139,14 @@ OrtStatusPtr SparseMatMul24Kernel<T>::ComputeV2(OrtKernelContext* raw_context) {
       // float16 runs the float32 kernel on converted copies: CPUs without AVX512-FP16 gain nothing from
       // half arithmetic, and one rounding at the end matches what a float-accumulating GPU kernel does.
       const auto a_float = ToFloat(a.GetTensorData<T>(), static_cast<size_t>(dims.m * dims.k));
-      const auto values_float = ToFloat(values.GetTensorData<T>(), static_cast<size_t>(dims.n * dims.k / 2));
       std::vector<float> bias_float;
       if (has_bias) bias_float = ToFloat(bias.GetTensorData<T>(), static_cast<size_t>(dims.n));
       std::vector<float> y_float(static_cast<size_t>(dims.m * dims.n));
       problem.a = a_float.data();
-      problem.values = values_float.data();
       problem.bias = has_bias ? bias_float.data() : nullptr;
       problem.y = y_float.data();
       RunParallel(context, problem);
-      sparse24::FloatToHalf(y_float.data(), reinterpret_cast<uint16_t*>(y.GetTensorMutableData<T>()), y_float.size());
+      FloatToHalf(y_float.data(), reinterpret_cast<uint16_t*>(y.GetTensorMutableData<T>()), y_float.size());
     }
     return nullptr;
   } catch (const std::exception& e) {

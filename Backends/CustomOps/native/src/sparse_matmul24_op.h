@@ -8,6 +8,7 @@
 #include <onnxruntime_cxx_api.h>
 #undef ORT_API_MANUAL_INIT
 
+#include <optional>
 #include <string>
 
 #include "sparse24_cpu.h"
@@ -24,6 +25,8 @@ struct SparseMatMul24Kernel {
  private:
   const OrtApi& api_;
   sparse24::Activation activation_ = sparse24::Activation::kNone;
+  // Packed once here when B_values and B_meta are constant initializers (the emitted form); else per run.
+  std::optional<sparse24::PackedWeights> packed_;
 };
 
 template <typename T>
