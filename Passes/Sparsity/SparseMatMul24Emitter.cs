@@ -18,7 +18,6 @@ internal static class SparseMatMul24Emitter
     /// <summary>Why the layer cannot become SparseMatMul24 (it then stays a dense MatMul of pruned weights), or null.</summary>
     public static string? Check(LinearLayer layer)
     {
-        if (layer.Tensor.ElementType != DataType.Float) return "the library registers SparseMatMul24 for f32 only";
         if (!layer.Node.Is("Gemm")) return null;
         if (layer.Node.GetFloat("alpha", 1f) != 1f) return "Gemm alpha is not 1";
         if (layer.Node.Input(2) is { } c && (layer.Node.GetFloat("beta", 1f) != 1f || !IsBiasVector(c, layer))) return "Gemm C is not a constant [N] bias with beta 1";

@@ -136,14 +136,64 @@ public class SparseMatMul24KernelTests
         }
     }
 
+    [Theory]
+    [InlineData(1, 768, 40, true, false, 1)]
+    [InlineData(17, 12, 5, false, true, 2)]
+    [InlineData(53, 96, 130, true, false, 2)]
+    public void Float16_matches_the_dense_product_within_half_rounding(int m, int k, int n, bool bias, bool relu, int threads)
+    {
+        RequireLibrary();
+        var random = new Random(m * 1000 + k + n);
+        // Inputs already representable in half, so the only rounding left is the output's (accumulation is float).
+        var a = LinearModels.Random(random, m * k).Select(v => (float)(Half)v).ToArray();
+        var b = bias ? LinearModels.Random(random, n).Select(v => (float)(Half)v).ToArray() : null;
+        using var model = LinearModels.MatMul(m, k, n, LinearModels.Random(random, k * n), b, relu, DataType.Float16);
+        var input = Tensor.FromArray(a.Select(v => (Half)v).ToArray(), m, k);
+        var (output, weight) = RunSparse(model, k, n, input, threads);
+        var expected = LinearModels.Reference(a, weight, b, m, k, n, relu);
+        // One half rounding of the result (2^-11 relative) plus float accumulation error.
+        for (int i = 0; i < expected.Length; i++) Assert.True(Math.Abs(expected[i] - output[i]) <= Math.Abs(expected[i]) / 1024 + 1e-4 * Math.Sqrt(k), $"element {i}: {output[i]} vs {expected[i]}");
+    }
+
     [Fact]
-    public void Float16_layers_stay_dense_pruned_until_the_library_registers_a_float16_kernel()
+    public void Float16_layers_become_SparseMatMul24_with_half_values()
     {
         using var model = LinearModels.MatMul(4, 16, 8, LinearModels.Random(new Random(1), 16 * 8), type: DataType.Float16);
-        var context = new PassContext { Target = EmissionTarget.OrtWithOnnxcOps, Explain = true };
-        new Prune24Pass().Run(model, context);
-        Assert.Single(model.Graph.Nodes, x => x.Is("MatMul"));
-        Assert.Contains(context.Log, e => e.Message.Contains("f32 only"));
+        new Prune24Pass().Run(model, new PassContext { Target = EmissionTarget.OrtWithOnnxcOps });
+        var node = Assert.Single(model.Graph.Nodes);
+        Assert.True(node.Is("SparseMatMul24", CustomOpLibrary.Domain));
+        Assert.Equal(DataType.Float16, node.Input(1)!.Initializer!.ElementType);
+    }
+
+    [Fact]
+    public void Mismatched_element_types_are_refused_with_a_message()
+    {
+        RequireLibrary();
+        var graph = new Graph("mixed");
+        var a = graph.AddInput(new Value("a", new TensorType(DataType.Float, Shape.Of(2, 8))));
+        var values = graph.AddInitializer("values", Tensor.FromArray(new Half[3 * 4], 3, 4));
+        var meta = graph.AddInitializer("meta", Tensor.FromArray(new byte[3], 3, 1));
+        var y = graph.Append("SparseMatMul24", new[] { a, values, meta }, domain: CustomOpLibrary.Domain).Output();
+        y.Type = new TensorType(DataType.Float, Shape.Of(2, 3));
+        graph.AddOutput(y);
+        using var model = new Model(graph);
+        model.OpsetImports.Add(new OpsetImport("", 17));
+        model.OpsetImports.Add(new OpsetImport(CustomOpLibrary.Domain, 1));
+        var path = Path.Combine(Path.GetTempPath(), $"onnxc-sparse24-mixed-{Guid.NewGuid():N}.onnx");
+        try
+        {
+            OnnxExporter.Save(model, path, new ExportOptions());
+            var error = Assert.Throws<OnnxcException>(() =>
+            {
+                using var runner = new OrtRunner(path);
+                runner.Run(new Dictionary<string, RuntimeValue?> { ["a"] = Tensor.FromArray(new float[16], 2, 8) });
+            });
+            Assert.Contains("B_values is float16, expected float", error.Message);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     [Fact]
