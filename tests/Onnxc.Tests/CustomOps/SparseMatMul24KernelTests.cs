@@ -19,12 +19,17 @@ public class SparseMatMul24KernelTests
             $"the custom-op library was not built ('make native'); looked in {string.Join(", ", CustomOpLibrary.SearchedLocations())}");
 
     /// <summary>Prunes a MatMul model to SparseMatMul24, runs it in ORT and returns (output, 2:4 weight [K, N]).</summary>
-    private static (float[] Output, float[] PrunedWeight) RunSparse(Model model, int k, int n, Tensor input, int threads = 1)
+    private static (float[] Output, float[] PrunedWeight) RunSparse(Model model, int k, int n, Tensor input, int threads = 1, SparseValues storage = SparseValues.LayerType)
     {
-        new Prune24Pass().Run(model, new PassContext { Target = EmissionTarget.OrtWithOnnxcOps });
+        new Prune24Pass(new Prune24Options { Values = storage }).Run(model, new PassContext { Target = EmissionTarget.OrtWithOnnxcOps });
         var node = model.Graph.Nodes.Single(x => x.Is("SparseMatMul24", CustomOpLibrary.Domain));
-        var values = node.Input(1)!.Initializer!;
-        var valuesFloat = values.ElementType == DataType.Float ? values.ToArray<float>() : values.AsSpan<Half>().ToArray().Select(h => (float)h).ToArray();
+        var valuesFloat = ToFloats(node.Input(1)!.Initializer!);
+        if (storage == SparseValues.Int8)
+        {
+            // The weight the op stands for: int8 values times their output column's scale.
+            var scales = ToFloats(node.Input(4)!.Initializer!);
+            valuesFloat = valuesFloat.Select((v, i) => v * scales[i / (k / 2)]).ToArray();
+        }
         var rows = Sparse24Format.Decompress(valuesFloat, node.Input(2)!.Initializer!.ToArray<byte>(), n, k);
         var weight = new float[k * n];
         for (int j = 0; j < n; j++)
@@ -134,6 +139,64 @@ public class SparseMatMul24KernelTests
         {
             File.Delete(path);
         }
+    }
+
+    private static float[] ToFloats(Tensor t) => t.ElementType switch
+    {
+        DataType.Float => t.ToArray<float>(),
+        DataType.Float16 => t.AsSpan<Half>().ToArray().Select(h => (float)h).ToArray(),
+        DataType.Int8 => t.ToArray<sbyte>().Select(v => (float)v).ToArray(),
+        _ => throw new ArgumentException($"unexpected {t.ElementType}"),
+    };
+
+    [Theory]
+    [InlineData(1, 768, 40, true, false, DataType.Float)]
+    [InlineData(17, 12, 5, false, true, DataType.Float)]
+    [InlineData(53, 96, 130, true, false, DataType.Float)]
+    [InlineData(9, 64, 33, true, true, DataType.Float16)]
+    public void Int8_values_match_the_dense_product_of_the_dequantized_weights(int m, int k, int n, bool bias, bool relu, DataType type)
+    {
+        RequireLibrary();
+        var random = new Random(m * 1000 + k + n);
+        var a = LinearModels.Random(random, m * k).Select(v => type == DataType.Float ? v : (float)(Half)v).ToArray();
+        var b = bias ? LinearModels.Random(random, n).Select(v => type == DataType.Float ? v : (float)(Half)v).ToArray() : null;
+        var dense = LinearModels.Random(random, k * n);
+        using var model = LinearModels.MatMul(m, k, n, dense, b, relu, type);
+        var input = type == DataType.Float ? Tensor.FromArray(a, m, k) : Tensor.FromArray(a.Select(v => (Half)v).ToArray(), m, k);
+        var (output, weight) = RunSparse(model, k, n, input, threads: 2, storage: SparseValues.Int8);
+        var expected = LinearModels.Reference(a, weight, b, m, k, n, relu);
+        double halfRounding = type == DataType.Float ? 0 : 1.0 / 1024;
+        for (int i = 0; i < expected.Length; i++) Assert.True(Math.Abs(expected[i] - output[i]) <= Math.Abs(expected[i]) * (halfRounding + 1e-5) + 1e-4 * Math.Sqrt(k), $"element {i}: {output[i]} vs {expected[i]}");
+
+        // And the int8 weight is within half a quantization step of the pruned weight (plus, for float16, the
+        // rounding of the scale itself, stored as T: up to 127 steps × 2^-11).
+        var rows = Enumerable.Range(0, n).SelectMany(j => Enumerable.Range(0, k).Select(p => type == DataType.Float ? dense[p * n + j] : (float)(Half)dense[p * n + j])).ToArray();
+        MagnitudePruning.Prune(rows, k);
+        for (int j = 0; j < n; j++)
+        {
+            float step = Enumerable.Range(0, k).Max(p => Math.Abs(rows[j * k + p])) / 127;
+            for (int p = 0; p < k; p++) Assert.True(Math.Abs(weight[p * n + j] - rows[j * k + p]) <= step * (0.5 + 127 * halfRounding / 2) * 1.0001 + 1e-7, $"weight [{p},{j}]");
+        }
+    }
+
+    [Fact]
+    public void Int8_emission_puts_scales_in_input_4_and_leaves_an_absent_bias_empty()
+    {
+        using var model = LinearModels.MatMul(4, 16, 8, LinearModels.Random(new Random(1), 16 * 8));
+        new Prune24Pass(new Prune24Options { Values = SparseValues.Int8 }).Run(model, new PassContext { Target = EmissionTarget.OrtWithOnnxcOps });
+        var node = Assert.Single(model.Graph.Nodes);
+        Assert.Equal(DataType.Int8, node.Input(1)!.Initializer!.ElementType);
+        Assert.Null(node.Input(3));
+        Assert.Equal(new long[] { 8 }, node.Input(4)!.Initializer!.Dims.ToArray());
+    }
+
+    [Fact]
+    public void Int8_values_on_the_portable_target_are_refused()
+    {
+        using var model = LinearModels.MatMul(4, 16, 8, LinearModels.Random(new Random(1), 16 * 8));
+        var error = Assert.Throws<OnnxcException>(() => new Prune24Pass(new Prune24Options { Values = SparseValues.Int8 }).Run(model, new PassContext()));
+        Assert.Equal(DiagnosticIds.Usage, error.Diagnostic.Id);
+        Assert.Contains("ort+onnxc", error.Message);
     }
 
     [Theory]
