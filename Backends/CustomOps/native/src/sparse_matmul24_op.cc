@@ -1,6 +1,8 @@
 #include "sparse_matmul24_op.h"
 
 #include <cstdint>
+#include <cstdio>
+#include <mutex>
 #include <stdexcept>
 #include <vector>
 
@@ -121,6 +123,30 @@ OrtStatusPtr InferOutput(const OrtCustomOp*, OrtShapeInferContext* raw) {
   return context.SetOutputShape(0, shape, type).release();
 }
 
+int ActivationCode(sparse24::Activation activation) {
+  return activation == sparse24::Activation::kRelu ? 1 : activation == sparse24::Activation::kGelu ? 2 : 0;
+}
+
+// The GPU weights for this node, or null for the CPU kernel (saying why once per process in auto mode).
+std::unique_ptr<cuda::DeviceWeights> MaybeOnGpu(const Ort::ConstValue& values, const Ort::ConstValue& meta, ONNXTensorElementDataType a_type) {
+  const cuda::Mode mode = cuda::ModeFromEnvironment();
+  if (mode == cuda::Mode::kOff) return nullptr;
+  std::string reason;
+  const cuda::Driver* driver = cuda::Acquire(reason);
+  if (driver != nullptr && (a_type != kFloat || TypeOf(values) != kFloat)) {
+    driver = nullptr;
+    reason = "the CUDA kernel is float32 only, this node is " + TypeText(a_type) + " with " + TypeText(TypeOf(values)) + " values";
+  }
+  if (driver == nullptr) {
+    if (mode == cuda::Mode::kRequired) throw std::runtime_error("SparseMatMul24: ONNXC_CUDA=1 but GPU unavailable: " + reason);
+    static std::once_flag said;
+    std::call_once(said, [&] { std::fprintf(stderr, "onnxc: SparseMatMul24: GPU unavailable: %s; using the CPU kernel\n", reason.c_str()); });
+    return nullptr;
+  }
+  const auto shape = ShapeOf(values);
+  return std::make_unique<cuda::DeviceWeights>(*driver, values.GetTensorData<float>(), meta.GetTensorData<uint8_t>(), shape[0], shape[1] * 2);
+}
+
 }  // namespace
 
 SparseMatMul24Kernel::SparseMatMul24Kernel(const OrtApi& api, const OrtKernelInfo* info) : api_(api) {
@@ -140,6 +166,7 @@ SparseMatMul24Kernel::SparseMatMul24Kernel(const OrtApi& api, const OrtKernelInf
   if (kernel_info.GetInputCount() > 4) scales = kernel_info.GetTensorConstantInput(4, &scales_constant);
   if (TypeOf(values) == kInt8 && !scales_constant) return;  // scales fed at run time: pack per run
   packed_ = PackWeights(values, meta, scales_constant ? &scales : nullptr);
+  device_ = MaybeOnGpu(values, meta, kernel_info.GetInputTypeInfo(0).GetTensorTypeAndShapeInfo().GetElementType());
 }
 
 OrtStatusPtr SparseMatMul24Kernel::ComputeV2(OrtKernelContext* raw_context) {
@@ -168,6 +195,10 @@ OrtStatusPtr SparseMatMul24Kernel::ComputeV2(OrtKernelContext* raw_context) {
     y_shape.back() = weights.n;
     auto y = context.GetOutput(0, y_shape);
 
+    if (device_) {
+      device_->Run(a.GetTensorData<float>(), bias ? bias.GetTensorData<float>() : nullptr, y.GetTensorMutableData<float>(), m, ActivationCode(activation_));
+      return nullptr;
+    }
     const FloatView a_float = AsFloat(a);
     FloatView bias_float;
     if (bias) bias_float = AsFloat(bias);

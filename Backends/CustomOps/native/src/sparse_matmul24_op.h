@@ -9,15 +9,18 @@
 //   output:  Y T [..., N]
 // Accumulation is float32 whatever T is (float16 operands are widened with F16C, Y rounded once at the end).
 // K must be a multiple of 4; other K is refused when the session is created (constant weights) or at run time.
+// Float32 with constant weights runs on the GPU when one is usable (ONNXC_CUDA, cuda_driver.h), else on the CPU.
 #pragma once
 
 #define ORT_API_MANUAL_INIT
 #include <onnxruntime_cxx_api.h>
 #undef ORT_API_MANUAL_INIT
 
+#include <memory>
 #include <optional>
 #include <string>
 
+#include "cuda_driver.h"
 #include "sparse24_cpu.h"
 
 namespace onnxc {
@@ -33,6 +36,8 @@ struct SparseMatMul24Kernel {
   sparse24::Activation activation_ = sparse24::Activation::kNone;
   // Packed once here when B_values, B_meta (and B_scales) are constant initializers (the emitted form); else per run.
   std::optional<sparse24::PackedWeights> packed_;
+  // Set when the GPU route is taken (constant float32 weights, a usable GPU, ONNXC_CUDA not 0): cuda_driver.h.
+  std::unique_ptr<cuda::DeviceWeights> device_;
 };
 
 struct SparseMatMul24Op : Ort::CustomOpBase<SparseMatMul24Op, SparseMatMul24Kernel, /*WithStatus=*/true> {
