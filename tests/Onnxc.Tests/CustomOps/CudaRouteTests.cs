@@ -43,8 +43,23 @@ public sealed class CudaRouteTests : IDisposable
         return (portable, sparse);
     }
 
-    private static OnnxcProcess.Result Verify(string portable, string sparse, string? cuda) =>
-        OnnxcProcess.RunWith(new Dictionary<string, string?> { ["ONNXC_CUDA"] = cuda }, "verify", portable, sparse, "--dim", "batch=2");
+    private static OnnxcProcess.Result Verify(string portable, string sparse, string? cuda, string? libraryPath = null)
+    {
+        var environment = new Dictionary<string, string?> { ["ONNXC_CUDA"] = cuda };
+        if (libraryPath is not null) environment["LD_LIBRARY_PATH"] = libraryPath;
+        return OnnxcProcess.RunWith(environment, "verify", portable, sparse, "--dim", "batch=2");
+    }
+
+    /// <summary>artifacts/native/fake-cuda, where CMake puts the test double of libcuda.so.1, or null.</summary>
+    private static string? FakeDriverFolder()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var folder = Path.Combine(dir.FullName, "artifacts", "native", "fake-cuda");
+            if (File.Exists(Path.Combine(folder, "libcuda.so.1"))) return folder;
+        }
+        return null;
+    }
 
     [Fact]
     public void Status_says_whether_the_gpu_route_is_usable_and_why_not()
@@ -75,6 +90,23 @@ public sealed class CudaRouteTests : IDisposable
         var forced = Verify(portable, sparse, cuda: "1");
         Assert.NotEqual(0, forced.ExitCode);
         Assert.Contains("ONNXC_CUDA=1 but GPU unavailable: ", forced.Stdout + forced.Stderr);
+    }
+
+    [Fact]
+    public void The_gpu_route_loads_the_ptx_and_launches_through_a_fake_driver()
+    {
+        Assert.SkipWhen(!OperatingSystem.IsLinux(), "the fake driver is a Linux shared library");
+        var folder = FakeDriverFolder();
+        Assert.SkipWhen(folder is null, "the fake libcuda.so.1 was not built ('make native')");
+        Assert.SkipWhen(Status().Contains("built without clang++", StringComparison.Ordinal), "the library holds no CUDA kernel (built without clang++)");
+        var (portable, sparse) = Models();
+
+        // ONNXC_CUDA=1 fails unless the driver loads, the PTX module and its entry resolve and every launch succeeds;
+        // verify then compares what the "GPU" computed with the dense pruned model.
+        var forced = Verify(portable, sparse, cuda: "1", libraryPath: folder);
+        Assert.True(forced.ExitCode == 0, forced.Stdout + forced.Stderr);
+        Assert.Contains("fake-cuda: launch grid=", forced.Stderr);
+        Assert.DoesNotContain("GPU unavailable", forced.Stderr);
     }
 
     [Fact]

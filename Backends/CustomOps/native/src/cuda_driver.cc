@@ -41,11 +41,12 @@ struct Api {
   CUresult (*cuGetErrorString)(CUresult, const char**);
 };
 
-// Resolves `name` (or its _v2 form, which the headers' macros map the plain names to) into `slot`.
+// Resolves the exported symbol `name` into `slot`. Names are exact: where cuda.h maps a call to a versioned symbol
+// (cuMemAlloc -> cuMemAlloc_v2) the versioned one is asked for, and never a _v2 the header does not map, since
+// some have other signatures (cuCtxSynchronize_v2 takes a context).
 template <typename F>
 bool Resolve(void* library, const char* name, F& slot, std::string& missing) {
-  void* symbol = dlsym(library, (std::string(name) + "_v2").c_str());
-  if (symbol == nullptr) symbol = dlsym(library, name);
+  void* symbol = dlsym(library, name);
   if (symbol == nullptr) {
     missing = name;
     return false;
@@ -106,11 +107,11 @@ std::unique_ptr<Driver> Load(std::string& reason) {
   if (!(Resolve(library, "cuInit", api.cuInit, missing) && Resolve(library, "cuDeviceGetCount", api.cuDeviceGetCount, missing) &&
         Resolve(library, "cuDeviceGet", api.cuDeviceGet, missing) && Resolve(library, "cuDeviceGetName", api.cuDeviceGetName, missing) &&
         Resolve(library, "cuDevicePrimaryCtxRetain", api.cuDevicePrimaryCtxRetain, missing) &&
-        Resolve(library, "cuCtxPushCurrent", api.cuCtxPushCurrent, missing) && Resolve(library, "cuCtxPopCurrent", api.cuCtxPopCurrent, missing) &&
+        Resolve(library, "cuCtxPushCurrent_v2", api.cuCtxPushCurrent, missing) && Resolve(library, "cuCtxPopCurrent_v2", api.cuCtxPopCurrent, missing) &&
         Resolve(library, "cuModuleLoadData", api.cuModuleLoadData, missing) &&
-        Resolve(library, "cuModuleGetFunction", api.cuModuleGetFunction, missing) && Resolve(library, "cuMemAlloc", api.cuMemAlloc, missing) &&
-        Resolve(library, "cuMemFree", api.cuMemFree, missing) && Resolve(library, "cuMemcpyHtoD", api.cuMemcpyHtoD, missing) &&
-        Resolve(library, "cuMemcpyDtoH", api.cuMemcpyDtoH, missing) && Resolve(library, "cuLaunchKernel", api.cuLaunchKernel, missing) &&
+        Resolve(library, "cuModuleGetFunction", api.cuModuleGetFunction, missing) && Resolve(library, "cuMemAlloc_v2", api.cuMemAlloc, missing) &&
+        Resolve(library, "cuMemFree_v2", api.cuMemFree, missing) && Resolve(library, "cuMemcpyHtoD_v2", api.cuMemcpyHtoD, missing) &&
+        Resolve(library, "cuMemcpyDtoH_v2", api.cuMemcpyDtoH, missing) && Resolve(library, "cuLaunchKernel", api.cuLaunchKernel, missing) &&
         Resolve(library, "cuCtxSynchronize", api.cuCtxSynchronize, missing) && Resolve(library, "cuGetErrorString", api.cuGetErrorString, missing))) {
     reason = "libcuda.so.1 lacks " + missing;
     return nullptr;
