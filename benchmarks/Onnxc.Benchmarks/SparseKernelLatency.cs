@@ -12,7 +12,8 @@ namespace Onnxc.Benchmarks;
 /// Issue 6's kernel measurement: com.onnxc SparseMatMul24 against ORT's dense MatMul (MLAS, weight pre-packed) on the
 /// BERT-base/GPT-2 GEMM shapes, each as a one-node model with a constant weight, 1 and 2 intra-op threads. Both models
 /// hold the same 2:4 weight (dense: decompressed), so the outputs must agree; the runs alternate so that load changes
-/// on the shared machine hit both alike. Console mode (<c>sparse24-kernel [M,K,N ...] [--type f32|f16]</c>) rather
+/// on the shared machine hit both alike. With <c>--gelu</c> both apply GELU (dense: com.microsoft Gelu after the MatMul,
+/// sparse: the fused epilogue). Console mode (<c>sparse24-kernel [M,K,N ...] [--type f32|f16] [--gelu]</c>) rather
 /// than BenchmarkDotNet: a run is microseconds to milliseconds and the figure wanted is the median ratio.
 /// </summary>
 public static class SparseKernelLatency
@@ -24,10 +25,12 @@ public static class SparseKernelLatency
     public static int Run(string[] args)
     {
         var type = DataType.Float;
+        bool gelu = false;
         var shapes = new List<(int M, int K, int N)>();
         for (int i = 0; i < args.Length; i++)
         {
             if (args[i] == "--type") type = args[++i] == "f16" ? DataType.Float16 : DataType.Float;
+            else if (args[i] == "--gelu") gelu = true;
             else shapes.Add(ParseShape(args[i]));
         }
         if (shapes.Count == 0)
@@ -40,12 +43,12 @@ public static class SparseKernelLatency
         var folder = Directory.CreateTempSubdirectory("onnxc-sparse24-kernel-").FullName;
         try
         {
-            Console.WriteLine($"# {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, {type.ShortName()}, library {CustomOpLibrary.Require()}");
+            Console.WriteLine($"# {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, {type.ShortName()}{(gelu ? ", GELU" : "")}, library {CustomOpLibrary.Require()}");
             Console.WriteLine("| M | K | N | threads | dense MatMul µs | SparseMatMul24 µs | sparse/dense | max abs diff | load avg |");
             Console.WriteLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
             foreach (var (m, k, n) in shapes)
             {
-                var (dense, sparse) = WriteModels(folder, m, k, n, type);
+                var (dense, sparse) = WriteModels(folder, m, k, n, type, gelu);
                 foreach (int threads in new[] { 1, 2 })
                 {
                     var (denseUs, sparseUs, diff) = MeasurePair(dense, sparse, m, k, type, threads);
@@ -69,7 +72,7 @@ public static class SparseKernelLatency
     }
 
     /// <summary>A random 2:4 weight as rows [N, K], the dense [K, N] MatMul model of it and the SparseMatMul24 model.</summary>
-    private static (string Dense, string Sparse) WriteModels(string folder, int m, int k, int n, DataType type)
+    private static (string Dense, string Sparse) WriteModels(string folder, int m, int k, int n, DataType type, bool gelu)
     {
         var random = new Random(k * 31 + n);
         var rows = new float[n * k];
@@ -83,11 +86,15 @@ public static class SparseKernelLatency
         var (values, meta) = Sparse24Format.Compress(rows, n, k);
 
         var dense = Path.Combine(folder, $"dense-{m}-{k}-{n}.onnx");
-        Save(dense, m, k, n, type, g => g.Append("MatMul", new[] { g.Inputs[0], g.AddInitializer("w", Typed(weight, type, k, n)) }));
+        Save(dense, m, k, n, type, g =>
+        {
+            var matmul = g.Append("MatMul", new[] { g.Inputs[0], g.AddInitializer("w", Typed(weight, type, k, n)) });
+            return gelu ? g.Append("Gelu", new[] { matmul.Output() }, domain: "com.microsoft") : matmul;
+        });
         var sparse = Path.Combine(folder, $"sparse-{m}-{k}-{n}.onnx");
         Save(sparse, m, k, n, type, g => g.Append("SparseMatMul24",
             new[] { g.Inputs[0], g.AddInitializer("values", Typed(values, type, n, k / 2)), g.AddInitializer("meta", Tensor.FromArray(meta, n, Sparse24Format.MetaBytesPerRow(k))) },
-            domain: CustomOpLibrary.Domain));
+            domain: CustomOpLibrary.Domain, attributes: new[] { new Ir.Attribute("activation", AttributeKind.String, gelu ? "gelu" : "none") }));
         return (dense, sparse);
     }
 
@@ -104,6 +111,7 @@ public static class SparseKernelLatency
         using var model = new Model(graph);
         model.OpsetImports.Add(new OpsetImport("", 17));
         model.OpsetImports.Add(new OpsetImport(CustomOpLibrary.Domain, 1));
+        model.OpsetImports.Add(new OpsetImport("com.microsoft", 1));
         OnnxExporter.Save(model, path);
     }
 

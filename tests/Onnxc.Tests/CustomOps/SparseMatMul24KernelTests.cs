@@ -70,6 +70,33 @@ public class SparseMatMul24KernelTests
         for (int i = 0; i < expected.Length; i++) Assert.True(Math.Abs(expected[i] - output[i]) <= 1e-5 * Math.Sqrt(k) + 1e-5 * Math.Abs(expected[i]), $"element {i}: {output[i]} vs {expected[i]}");
     }
 
+    [Theory]
+    [InlineData(7, 64, 37, 1)]      // partial last panel (bias and Y must not be touched past N)
+    [InlineData(40, 128, 200, 2)]   // row steps of 4 and a leftover row, several column blocks
+    public void Gelu_epilogue_matches_the_exact_erf_gelu(int m, int k, int n, int threads)
+    {
+        RequireLibrary();
+        var random = new Random(m + k + n);
+        // Pre-activations spread over about ±12, so erf's tails (and exp's underflow) are exercised.
+        var a = LinearModels.Random(random, m * k).Select(v => 2 * v).ToArray();
+        var b = LinearModels.Random(random, n);
+        using var model = LinearModels.MatMul(m, k, n, LinearModels.Random(random, k * n), b);
+        var y = model.Graph.Outputs[0];
+        var gelu = model.Graph.Append("Gelu", new[] { y }, domain: "com.microsoft", name: "fc_gelu").Output();
+        gelu.Type = y.Type;
+        model.Graph.SetOutput(0, gelu);
+        model.OpsetImports.Add(new OpsetImport("com.microsoft", 1));
+        var (output, weight) = RunSparse(model, k, n, Tensor.FromArray(a, m, k), threads);
+        Assert.Contains(model.Graph.Nodes, x => x.Is("SparseMatMul24", CustomOpLibrary.Domain) && x.GetString("activation", "") == "gelu");
+        var linear = LinearModels.Reference(a, weight, b, m, k, n, relu: false);
+        for (int i = 0; i < linear.Length; i++)
+        {
+            double x = linear[i], expected = 0.5 * x * (1 + MathNet.Numerics.SpecialFunctions.Erf(x / Math.Sqrt(2)));
+            // erf approximated to 1.5e-7 absolute, times 0.5·|x|, on top of the float accumulation error.
+            Assert.True(Math.Abs(expected - output[i]) <= 1e-5 * Math.Sqrt(k) + 1e-7 * Math.Abs(x) + 1e-5 * Math.Abs(expected), $"element {i}: gelu({x}) = {output[i]} vs {expected}");
+        }
+    }
+
     [Fact]
     public void Float32_matches_the_dense_product_for_random_shapes()
     {
