@@ -98,25 +98,32 @@ public class SparseMatMul24KernelTests
     }
 
     [Fact]
-    public void Float32_matches_the_dense_product_for_random_shapes()
+    public void Every_value_type_matches_the_dense_product_for_random_shapes()
     {
         RequireLibrary();
-        // Any M (row steps of 4 and leftovers), any N (partial last panel of 8, partial column block of 64), K/4 odd or even.
+        // Any M (row steps of 4 and leftovers), any N (partial last panel of 8, partial column block of 64), K/4 odd or
+        // even; T float or float16, values T or int8 (the dense reference then uses the dequantized weight).
         var shapes = Gen.Choose(1, 37).SelectMany(m => Gen.Choose(1, 24).SelectMany(groups => Gen.Choose(1, 75).Select(n => (m, groups, n))));
         var property = Prop.ForAll(shapes.ToArbitrary(), Gen.Choose(0, 1000).ToArbitrary(),
             (shape, seed) =>
             {
                 var (m, groups, n) = shape;
                 int k = 4 * groups;
+                var type = seed % 4 < 2 ? DataType.Float : DataType.Float16;
+                var storage = seed % 2 == 0 ? SparseValues.LayerType : SparseValues.Int8;
+                Func<float, float> representable = type == DataType.Float ? v => v : v => (float)(Half)v;
                 var random = new Random(seed);
-                var a = LinearModels.Random(random, m * k);
-                var b = seed % 2 == 0 ? LinearModels.Random(random, n) : null;
-                using var model = LinearModels.MatMul(m, k, n, LinearModels.Random(random, k * n), b, relu: seed % 3 == 0);
-                var (output, weight) = RunSparse(model, k, n, Tensor.FromArray(a, m, k), threads: 1 + seed % 2);
-                var expected = LinearModels.Reference(a, weight, b, m, k, n, relu: seed % 3 == 0);
-                return expected.Select((e, i) => Math.Abs(e - output[i]) <= 1e-5 * Math.Sqrt(k) + 1e-5 * Math.Abs(e)).All(ok => ok);
+                var a = LinearModels.Random(random, m * k).Select(representable).ToArray();
+                var b = seed % 3 == 0 ? LinearModels.Random(random, n).Select(representable).ToArray() : null;
+                bool relu = seed % 5 == 0;
+                using var model = LinearModels.MatMul(m, k, n, LinearModels.Random(random, k * n), b, relu, type);
+                var input = type == DataType.Float ? Tensor.FromArray(a, m, k) : Tensor.FromArray(a.Select(v => (Half)v).ToArray(), m, k);
+                var (output, weight) = RunSparse(model, k, n, input, threads: 1 + seed % 2, storage);
+                var expected = LinearModels.Reference(a, weight, b, m, k, n, relu);
+                double rounding = type == DataType.Float ? 1e-5 : 1.0 / 1024;  // float16 Y is rounded once
+                return expected.Select((e, i) => Math.Abs(e - output[i]) <= 1e-5 * Math.Sqrt(k) + rounding * Math.Abs(e) + (type == DataType.Float ? 0 : 1e-4)).All(ok => ok);
             });
-        Check.One(Config.QuickThrowOnFailure.WithMaxTest(30), property);
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(40), property);
     }
 
     [Fact]

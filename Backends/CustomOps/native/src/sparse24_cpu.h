@@ -27,7 +27,8 @@ size_t TileCount(const Problem& p);
 // Computes work item `tile` (0 <= tile < TileCount(p)). Thread-safe for distinct tiles.
 void RunTile(const Problem& p, size_t tile);
 
-// Whether the AVX2/FMA/F16C code path is used on this CPU (for reports and tests).
+// Whether the AVX2/FMA/F16C code path is used on this CPU (for reports and tests); ONNXC_CPU_KERNEL=portable
+// (read once, when the library loads) forces the plain loop.
 bool UsesAvx2();
 
 }  // namespace onnxc::sparse24

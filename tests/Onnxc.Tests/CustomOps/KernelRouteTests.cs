@@ -5,11 +5,12 @@ using Onnxc.Tests.Support;
 namespace Onnxc.Tests.CustomOps;
 
 /// <summary>
-/// The GPU route of SparseMatMul24 (Backends/CustomOps/native/src/cuda_driver.h): libcuda opened at run time, the CPU
-/// kernel as the fallback that says why once, ONNXC_CUDA=0/1 to force either. ONNXC_CUDA is read by the native
-/// library, which does not see .NET's Environment.SetEnvironmentVariable, so the cases run the CLI as a child process.
+/// Which SparseMatMul24 kernel runs: the GPU route (Backends/CustomOps/native/src/cuda_driver.h: libcuda opened at run
+/// time, the CPU kernel as the fallback that says why once, ONNXC_CUDA=0/1 to force either) and, on the CPU, AVX2 or
+/// the portable loop (ONNXC_CPU_KERNEL=portable). The variables are read by the native library, which does not see
+/// .NET's Environment.SetEnvironmentVariable, so the cases run the CLI as a child process.
 /// </summary>
-public sealed class CudaRouteTests : IDisposable
+public sealed class KernelRouteTests : IDisposable
 {
     private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("onnxc-cuda-route-");
 
@@ -43,9 +44,9 @@ public sealed class CudaRouteTests : IDisposable
         return (portable, sparse);
     }
 
-    private static OnnxcProcess.Result Verify(string portable, string sparse, string? cuda, string? libraryPath = null)
+    private static OnnxcProcess.Result Verify(string portable, string sparse, string? cuda, string? libraryPath = null, string? cpuKernel = null)
     {
-        var environment = new Dictionary<string, string?> { ["ONNXC_CUDA"] = cuda };
+        var environment = new Dictionary<string, string?> { ["ONNXC_CUDA"] = cuda, ["ONNXC_CPU_KERNEL"] = cpuKernel };
         if (libraryPath is not null) environment["LD_LIBRARY_PATH"] = libraryPath;
         return OnnxcProcess.RunWith(environment, "verify", portable, sparse, "--dim", "batch=2");
     }
@@ -107,6 +108,15 @@ public sealed class CudaRouteTests : IDisposable
         Assert.True(forced.ExitCode == 0, forced.Stdout + forced.Stderr);
         Assert.Contains("fake-cuda: launch grid=", forced.Stderr);
         Assert.DoesNotContain("GPU unavailable", forced.Stderr);
+    }
+
+    [Fact]
+    public void The_portable_cpu_kernel_matches_the_dense_pruned_model()
+    {
+        Assert.SkipWhen(CustomOpLibrary.Path is null, "the custom-op library was not built ('make native')");
+        var (portable, sparse) = Models();
+        var result = Verify(portable, sparse, cuda: "0", cpuKernel: "portable");
+        Assert.True(result.ExitCode == 0, result.Stdout + result.Stderr);
     }
 
     [Fact]
