@@ -52,5 +52,6 @@ for spec in "vit-mnist 128 accuracy" "chargpt-fortunes 32 cross-entropy"; do
   run "$name" "$rows" "$metric" sparse24-magnitude --sparsity 2:4 --sparsity-method magnitude
   [ "$name" = chargpt-fortunes ] && export CALIB_OVERRIDE=${CHARGPT_CALIB:-}
   run "$name" "$rows" "$metric" sparse24-sparsegpt --sparsity 2:4 --sparsity-method sparsegpt --calibration @CALIB@
+  run "$name" "$rows" "$metric" sparse24-sparsegpt-int8 --sparsity 2:4 --sparsity-method sparsegpt --calibration @CALIB@ --sparse-values int8 --target ort+onnxc
   unset CALIB_OVERRIDE
 done

@@ -13,6 +13,16 @@ public enum SparsityMethod
     SparseGpt,
 }
 
+/// <summary>How the kept weights of a SparseMatMul24 are stored.</summary>
+public enum SparseValues
+{
+    /// <summary>In the layer's own element type (float or float16).</summary>
+    LayerType,
+
+    /// <summary>Symmetric int8 with one scale per output column (sparse + quantized, the GPUSQ idea); needs the onnxc target.</summary>
+    Int8,
+}
+
 /// <summary>Hessians of layer inputs (value, K) of a model; inputs no calibration sample reached may be missing.</summary>
 public delegate IReadOnlyDictionary<Value, double[]> HessianSource(Model model, IReadOnlyList<(Value Input, int K)> inputs);
 
@@ -40,6 +50,9 @@ public sealed record Prune24Options
     /// also sharpens the sensitivity measure.
     /// </summary>
     public HessianSource? Hessians { get; init; }
+
+    /// <summary>Element type of the kept weights when a layer becomes SparseMatMul24 (int8 needs <see cref="EmissionTarget.OrtWithOnnxcOps"/>).</summary>
+    public SparseValues Values { get; init; } = SparseValues.LayerType;
 
     /// <summary>SparseGPT's dampening, a fraction of the mean Hessian diagonal.</summary>
     public double Dampening { get; init; } = SparseGptPruning.DefaultDampening;

@@ -26,6 +26,11 @@ public sealed class Prune24Pass(Prune24Options options) : IPass
         {
             throw new OnnxcException(DiagnosticIds.Usage, "SparseGPT needs calibration data for the layer Hessians", hint: "pass --calibration DIR, or use --sparsity-method magnitude");
         }
+        if (options.Values == SparseValues.Int8 && context.Target != EmissionTarget.OrtWithOnnxcOps)
+        {
+            throw new OnnxcException(DiagnosticIds.Usage, "int8 2:4 values exist only as com.onnxc SparseMatMul24",
+                hint: "add --target ort+onnxc, or drop --sparse-values int8");
+        }
         var layers = new List<(LinearLayer Layer, float[] Rows, bool AlreadySparse)>();
         foreach (var graph in GraphWalk.AllGraphs(model))
         {
@@ -57,9 +62,9 @@ public sealed class Prune24Pass(Prune24Options options) : IPass
             string? why = context.Target == EmissionTarget.OrtWithOnnxcOps ? SparseMatMul24Emitter.Check(layer) : "portable target";
             if (why is null)
             {
-                replaced += SparseMatMul24Emitter.Emit(model, layer, rows);
+                replaced += SparseMatMul24Emitter.Emit(model, layer, rows, options.Values);
                 sparse++;
-                context.Record("2:4", node, true, $"SparseMatMul24 [{layer.N}x{layer.K}]");
+                context.Record("2:4", node, true, $"SparseMatMul24 [{layer.N}x{layer.K}]" + (options.Values == SparseValues.Int8 ? " int8" : ""));
             }
             else if (!alreadySparse)
             {

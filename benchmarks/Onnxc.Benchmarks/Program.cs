@@ -4,7 +4,8 @@ namespace Onnxc.Benchmarks;
 
 /// <summary>
 /// Runs the BenchmarkDotNet suites (pass BenchmarkDotNet's own arguments, e.g. --filter '*ImportExport*'), or
-/// <c>fusion-latency [model ...]</c>: the ORT latency comparison of <see cref="FusionLatency"/>.
+/// <c>fusion-latency [model ...]</c>: the ORT latency comparison of <see cref="FusionLatency"/>, or
+/// <c>sparse24-kernel [M,K,N ...]</c>: SparseMatMul24 against dense MatMul (<see cref="SparseKernelLatency"/>).
 /// </summary>
 public static class Program
 {
@@ -17,6 +18,7 @@ public static class Program
             return 0;
         }
         if (args is ["fusion-latency", .. var models]) return FusionLatency.Run(models);
+        if (args is ["sparse24-kernel", .. var shapes]) return SparseKernelLatency.Run(shapes);
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }

@@ -8,7 +8,7 @@ namespace Onnxc.Compiler.Commands.Optimize;
 
 /// <summary>
 /// <c>onnxc optimize ... --sparsity 2:4 [--sparsity-method magnitude|sparsegpt] [--calibration DIR]
-/// [--sparsity-layers REGEX] [--sparsity-exclude REGEX] [--sparsity-max-error X]</c>.
+/// [--sparsity-layers REGEX] [--sparsity-exclude REGEX] [--sparsity-max-error X] [--sparse-values float|int8]</c>.
 /// </summary>
 internal sealed class SparsityOptions
 {
@@ -21,6 +21,11 @@ internal sealed class SparsityOptions
     private readonly Option<string?> _layers = new("--sparsity-layers") { Description = "prune only layers whose node or weight name matches this regex" };
     private readonly Option<string?> _exclude = new("--sparsity-exclude") { Description = "leave layers whose node or weight name matches this regex dense" };
     private readonly Option<double?> _maxError = new("--sparsity-max-error") { Description = "leave a layer dense when its relative pruning error exceeds this (sensitivity)" };
+    private readonly Option<string> _values = new("--sparse-values")
+    {
+        Description = "how SparseMatMul24 stores the kept weights: 'float' (the layer's type) or 'int8' (per-output-channel scales; needs --target ort+onnxc)",
+        DefaultValueFactory = _ => "float",
+    };
     private Option<string?>? _calibration;
 
     /// <summary>Adds the options to the optimize command; reuses a <c>--calibration</c> option another feature already added.</summary>
@@ -28,7 +33,8 @@ internal sealed class SparsityOptions
     {
         _sparsity.AcceptOnlyFromAmong("2:4");
         _method.AcceptOnlyFromAmong("magnitude", "sparsegpt");
-        foreach (var option in new Option[] { _sparsity, _method, _layers, _exclude, _maxError }) command.Options.Add(option);
+        _values.AcceptOnlyFromAmong("float", "int8");
+        foreach (var option in new Option[] { _sparsity, _method, _layers, _exclude, _maxError, _values }) command.Options.Add(option);
         _calibration = command.Options.OfType<Option<string?>>().FirstOrDefault(o => o.Name == "--calibration");
         if (_calibration is null)
         {
@@ -40,7 +46,11 @@ internal sealed class SparsityOptions
     /// <summary>The pipeline with 2:4 pruning appended when --sparsity was given; otherwise unchanged.</summary>
     public IReadOnlyList<PipelineStep> Apply(ParseResult parse, IReadOnlyList<PipelineStep> pipeline, FileInfo model)
     {
-        if (parse.GetValue(_sparsity) is null) return pipeline;
+        if (parse.GetValue(_sparsity) is null)
+        {
+            if (parse.GetValue(_values) == "int8") throw new OnnxcException(DiagnosticIds.Usage, "--sparse-values int8 needs --sparsity 2:4");
+            return pipeline;
+        }
         var method = parse.GetValue(_method) == "sparsegpt" ? SparsityMethod.SparseGpt : SparsityMethod.Magnitude;
         var calibration = _calibration is null ? null : parse.GetValue(_calibration);
         if (method == SparsityMethod.SparseGpt && calibration is null)
@@ -53,6 +63,7 @@ internal sealed class SparsityOptions
             Include = Pattern(parse.GetValue(_layers), "--sparsity-layers"),
             Exclude = Pattern(parse.GetValue(_exclude), "--sparsity-exclude"),
             MaxRelativeError = parse.GetValue(_maxError),
+            Values = parse.GetValue(_values) == "int8" ? SparseValues.Int8 : SparseValues.LayerType,
             Hessians = calibration is null ? null : SparsityCalibration.HessianSource(calibration, model),
         };
         return Pipelines.WithSparsity(pipeline, options);

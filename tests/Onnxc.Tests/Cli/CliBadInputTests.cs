@@ -49,6 +49,23 @@ public sealed class CliBadInputTests : IDisposable
         Assert.Equal(2, badDim.ExitCode);
     }
 
+    [Theory]
+    [InlineData("--sparse-values int8 needs --sparsity 2:4", "--sparse-values", "int8")]
+    [InlineData("add --target ort+onnxc", "--sparsity", "2:4", "--sparse-values", "int8")]
+    public void Int8_sparse_values_without_sparsity_or_the_onnxc_target_exit_2(string mentions, params string[] options)
+    {
+        var model = Path.Combine(_dir.FullName, "bert.onnx");
+        Assert.Equal(0, OnnxcProcess.Run("sample", "bert-tiny", "-o", model).ExitCode);
+        var target = Path.Combine(_dir.FullName, "out.onnx");
+
+        var result = OnnxcProcess.Run(new[] { "optimize", model, "-o", target }.Concat(options).ToArray());
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("ONNXC", result.Stderr);
+        Assert.Contains(mentions, result.Stderr);
+        Assert.False(File.Exists(target));
+    }
+
     [Fact]
     public void Unknown_pass_exits_2_and_names_it()
     {

@@ -6,7 +6,7 @@
 namespace {
 
 // ORT keeps pointers to the domain and ops for the life of every session that registered them: static storage.
-onnxc::SparseMatMul24Op<float> sparse_matmul24_float;
+onnxc::SparseMatMul24Op sparse_matmul24;
 
 }  // namespace
 
@@ -20,10 +20,9 @@ extern "C" __attribute__((visibility("default"))) OrtStatus* ORT_API_CALL Regist
   static OrtStatus* failure = nullptr;
   std::call_once(once, [&] {
     if ((failure = api->CreateCustomOpDomain(onnxc::kDomain, &domain)) != nullptr) return;
-    // The float16 kernel (SparseMatMul24Op<Ort::Float16_t>) is not registered: ORT builds one schema per op name
-    // from the first registration, so a second, float16-typed op under the same name is rejected at load. It
-    // needs a type-generic op that dispatches on A's element type; until then the pass keeps f16 layers dense.
-    failure = api->CustomOpDomain_Add(domain, &sparse_matmul24_float);
+    // One type-generic op (float, float16; int8 values): ORT builds one schema per op name from the first
+    // registration, so per-type ops under the same name would all get the first one's output type.
+    failure = api->CustomOpDomain_Add(domain, &sparse_matmul24);
   });
   if (failure != nullptr) return api->CreateStatus(api->GetErrorCode(failure), api->GetErrorMessage(failure));
   return api->AddCustomOpDomain(options, domain);

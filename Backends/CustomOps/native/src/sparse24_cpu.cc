@@ -2,9 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
-#include <vector>
+#include <cstdlib>
+#include <string>
 
+#include "half_convert.h"
 #include "sparse24_format.h"
 
 #if defined(__x86_64__) || defined(_M_X64)
@@ -18,13 +19,12 @@
 namespace onnxc::sparse24 {
 namespace {
 
-// 16 rows = two 8-float registers per output column; 4 columns at a time keep 8 accumulators live and reuse
-// the packed A tile from L1. Column blocks of 64 keep one tile's values/meta within L2 while spreading work.
-constexpr int64_t kRowTile = 16;
-constexpr int64_t kColumnsPerStep = 4;
-constexpr int64_t kColumnBlock = 64;
+// A work item is up to 32 rows × 64 columns (8 panels): small enough that M=1 layers still split over the threads,
+// large enough that one item's panels (64 columns × K/2 values) are read from L2 by all its rows.
+constexpr int64_t kRowBlock = 32;
+constexpr int64_t kPanelsPerBlock = 8;
 
-int64_t ColumnBlocks(const Problem& p) { return (p.n + kColumnBlock - 1) / kColumnBlock; }
+int64_t ColumnBlocks(const Problem& p) { return (p.weights->Panels() + kPanelsPerBlock - 1) / kPanelsPerBlock; }
 
 float Activate(float x, Activation activation) {
   switch (activation) {
@@ -34,144 +34,172 @@ float Activate(float x, Activation activation) {
   }
 }
 
-void Store(const Problem& p, int64_t row, int64_t col, float sum) {
-  if (p.bias != nullptr) sum += p.bias[col];
-  p.y[row * p.n + col] = Activate(sum, p.activation);
-}
-
-// One output element the plain way; used for the last rows of a tile and on CPUs without AVX2.
-float DotRow(const Problem& p, const float* a_row, int64_t col) {
-  const float* values = p.values + col * (p.k / 2);
-  const uint8_t* meta = p.meta + col * MetaBytesPerRow(p.k);
-  float sum = 0.0f;
-  for (int64_t g = 0; g < p.k / 4; ++g) {
-    int first, second;
-    GroupPositions(meta, g, first, second);
-    sum += values[2 * g] * a_row[4 * g + first] + values[2 * g + 1] * a_row[4 * g + second];
+// Writes the 8 sums of one row and panel (columns past N dropped), scaled (int8), biased and activated.
+void StorePanel(const Problem& p, int64_t row, int64_t panel, const float* sums) {
+  const PackedWeights& w = *p.weights;
+  const int64_t col0 = panel * kPanelWidth, count = std::min<int64_t>(kPanelWidth, w.n - col0);
+  float* y = p.y + row * w.n + col0;
+  for (int64_t j = 0; j < count; ++j) {
+    float sum = sums[j];
+    if (w.scales) sum *= w.scales.get()[col0 + j];
+    if (p.bias != nullptr) sum += p.bias[col0 + j];
+    y[j] = Activate(sum, p.activation);
   }
-  return sum;
 }
 
-void RunTilePortable(const Problem& p, int64_t row_begin, int64_t row_end, int64_t col_begin, int64_t col_end) {
-  for (int64_t r = row_begin; r < row_end; ++r) {
-    for (int64_t c = col_begin; c < col_end; ++c) Store(p, r, c, DotRow(p, p.a + r * p.k, c));
+float ValueAt(const PackedWeights& w, int64_t index);
+
+// The plain loop over the packed layout, for CPUs without AVX2/FMA.
+void RunPortable(const Problem& p, int64_t row_begin, int64_t row_end, int64_t panel_begin, int64_t panel_end) {
+  const PackedWeights& w = *p.weights;
+  const int64_t groups = w.Groups();
+  for (int64_t panel = panel_begin; panel < panel_end; ++panel) {
+    for (int64_t r = row_begin; r < row_end; ++r) {
+      const float* a = p.a + r * w.k;
+      float sums[kPanelWidth] = {};
+      for (int64_t g = 0; g < groups; ++g) {
+        const uint32_t nibbles = w.meta.get()[panel * groups + g];
+        for (int64_t j = 0; j < kPanelWidth; ++j) {
+          const uint32_t nibble = nibbles >> (4 * j);
+          const int64_t base = ((panel * groups + g) * 2) * kPanelWidth + j;
+          sums[j] += ValueAt(w, base) * a[4 * g + (nibble & 3)] + ValueAt(w, base + kPanelWidth) * a[4 * g + ((nibble >> 2) & 3)];
+        }
+      }
+      StorePanel(p, r, panel, sums);
+    }
   }
 }
 
 #if ONNXC_X86
-// Gather offsets of the 4 kept weights of two groups (one meta byte) relative to the first group's start.
-struct ByteOffsets {
-  alignas(16) int32_t offsets[256][4];
-  ByteOffsets() {
-    for (int b = 0; b < 256; ++b) {
-      offsets[b][0] = b & 3;
-      offsets[b][1] = (b >> 2) & 3;
-      offsets[b][2] = 4 + ((b >> 4) & 3);
-      offsets[b][3] = 4 + ((b >> 6) & 3);
-    }
-  }
-};
-const ByteOffsets kOffsets;
-
-// One row against one column with 8-wide gathers: the path for rows that do not fill a 16-row tile (M=1 decode).
-ONNXC_AVX2 float DotRowAvx2(const Problem& p, const float* a_row, int64_t col) {
-  const float* values = p.values + col * (p.k / 2);
-  const uint8_t* meta = p.meta + col * MetaBytesPerRow(p.k);
-  const int64_t groups = p.k / 4;
-  const __m256i eight = _mm256_set_epi32(8, 8, 8, 8, 0, 0, 0, 0);
-  __m256 acc = _mm256_setzero_ps();
-  int64_t g = 0;
-  for (; g + 4 <= groups; g += 4) {  // 4 groups = 16 k = 2 meta bytes = 8 kept weights
-    const __m128i lo = _mm_load_si128(reinterpret_cast<const __m128i*>(kOffsets.offsets[meta[g >> 1]]));
-    const __m128i hi = _mm_load_si128(reinterpret_cast<const __m128i*>(kOffsets.offsets[meta[(g >> 1) + 1]]));
-    const __m256i index = _mm256_add_epi32(_mm256_set_m128i(hi, lo), eight);
-    const __m256 a = _mm256_i32gather_ps(a_row + 4 * g, index, 4);
-    acc = _mm256_fmadd_ps(a, _mm256_loadu_ps(values + 2 * g), acc);
-  }
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
-  s = _mm_hadd_ps(s, s);
-  s = _mm_hadd_ps(s, s);
-  float sum = _mm_cvtss_f32(s);
-  for (; g < groups; ++g) {
-    int first, second;
-    GroupPositions(meta, g, first, second);
-    sum += values[2 * g] * a_row[4 * g + first] + values[2 * g + 1] * a_row[4 * g + second];
-  }
-  return sum;
+template <typename V>
+ONNXC_AVX2 inline __m256 Load8(const V* values);
+template <>
+ONNXC_AVX2 inline __m256 Load8(const float* values) { return _mm256_load_ps(values); }
+template <>
+ONNXC_AVX2 inline __m256 Load8(const uint16_t* values) {
+  return _mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(values)));
+}
+template <>
+ONNXC_AVX2 inline __m256 Load8(const int8_t* values) {
+  return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(values))));
 }
 
-// Accumulates `count` (1..4) columns against a packed 16-row tile `at` ([K][16]) into out[column][row].
-ONNXC_AVX2 void Micro16(const Problem& p, const float* at, int64_t col, int count, float out[kColumnsPerStep][kRowTile]) {
-  const int64_t half_k = p.k / 2, meta_row = MetaBytesPerRow(p.k), groups = p.k / 4;
-  __m256 acc[kColumnsPerStep][2];
-  const float* values[kColumnsPerStep];
-  const uint8_t* meta[kColumnsPerStep];
-  for (int j = 0; j < kColumnsPerStep; ++j) {
-    acc[j][0] = acc[j][1] = _mm256_setzero_ps();
-    const int64_t c = col + std::min(j, count - 1);  // duplicates keep the loop branch-free; results dropped
-    values[j] = p.values + c * half_k;
-    meta[j] = p.meta + c * meta_row;
+// e^x for x <= 0 (Cephes' expf: 2^n · p(r), r = x - n·ln2, |relative error| < 2e-7).
+ONNXC_AVX2 inline __m256 ExpNegative(__m256 x) {
+  x = _mm256_max_ps(x, _mm256_set1_ps(-87.0f));
+  const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
+  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+  __m256 poly = _mm256_set1_ps(1.9875691500e-4f);
+  poly = _mm256_fmadd_ps(poly, r, _mm256_set1_ps(1.3981999507e-3f));
+  poly = _mm256_fmadd_ps(poly, r, _mm256_set1_ps(8.3334519073e-3f));
+  poly = _mm256_fmadd_ps(poly, r, _mm256_set1_ps(4.1665795894e-2f));
+  poly = _mm256_fmadd_ps(poly, r, _mm256_set1_ps(1.6666665459e-1f));
+  poly = _mm256_fmadd_ps(poly, r, _mm256_set1_ps(5.0000001201e-1f));
+  const __m256 y = _mm256_add_ps(_mm256_fmadd_ps(_mm256_mul_ps(poly, r), r, r), _mm256_set1_ps(1.0f));
+  const __m256i exponent = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+  return _mm256_mul_ps(y, _mm256_castsi256_ps(exponent));
+}
+
+// GELU, erf form, 8 at a time: erf by Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7, the CUDA kernel's formula).
+// std::erf per element cost more than the product itself at M=128 (measured: 26 ms instead of 9 ms).
+ONNXC_AVX2 inline __m256 Gelu(__m256 x) {
+  const __m256 z = _mm256_mul_ps(x, _mm256_set1_ps(0.70710678118654752f));
+  const __m256 sign = _mm256_and_ps(z, _mm256_set1_ps(-0.0f));
+  const __m256 az = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), z);
+  const __m256 t = _mm256_div_ps(_mm256_set1_ps(1.0f), _mm256_fmadd_ps(az, _mm256_set1_ps(0.3275911f), _mm256_set1_ps(1.0f)));
+  __m256 poly = _mm256_set1_ps(1.061405429f);
+  poly = _mm256_fmadd_ps(poly, t, _mm256_set1_ps(-1.453152027f));
+  poly = _mm256_fmadd_ps(poly, t, _mm256_set1_ps(1.421413741f));
+  poly = _mm256_fmadd_ps(poly, t, _mm256_set1_ps(-0.284496736f));
+  poly = _mm256_fmadd_ps(poly, t, _mm256_set1_ps(0.254829592f));
+  poly = _mm256_mul_ps(poly, t);
+  const __m256 erf = _mm256_fnmadd_ps(poly, ExpNegative(_mm256_mul_ps(_mm256_sub_ps(_mm256_setzero_ps(), az), az)), _mm256_set1_ps(1.0f));
+  const __m256 signed_erf = _mm256_or_ps(erf, sign);
+  return _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.5f), x), _mm256_add_ps(_mm256_set1_ps(1.0f), signed_erf));
+}
+
+// The vector form of StorePanel: scale, bias and activation on 8 columns at once; a partial last panel goes through
+// a buffer so that neither bias nor Y is read or written past N.
+ONNXC_AVX2 void StorePanelAvx2(const Problem& p, int64_t row, int64_t panel, __m256 sum) {
+  const PackedWeights& w = *p.weights;
+  const int64_t col0 = panel * kPanelWidth, count = std::min<int64_t>(kPanelWidth, w.n - col0);
+  if (w.scales) sum = _mm256_mul_ps(sum, _mm256_load_ps(w.scales.get() + col0));  // scales are padded to whole panels
+  alignas(32) float buffer[kPanelWidth] = {};
+  if (p.bias != nullptr) {
+    if (count == kPanelWidth) {
+      sum = _mm256_add_ps(sum, _mm256_loadu_ps(p.bias + col0));
+    } else {
+      std::copy(p.bias + col0, p.bias + col0 + count, buffer);
+      sum = _mm256_add_ps(sum, _mm256_load_ps(buffer));
+    }
+  }
+  if (p.activation == Activation::kRelu) sum = _mm256_max_ps(sum, _mm256_setzero_ps());
+  if (p.activation == Activation::kGelu) sum = Gelu(sum);
+  float* y = p.y + row * w.n + col0;
+  if (count == kPanelWidth) {
+    _mm256_storeu_ps(y, sum);
+  } else {
+    _mm256_store_ps(buffer, sum);
+    std::copy(buffer, buffer + count, y);
+  }
+}
+
+// R rows × P panels (8·P columns) over all of K, the "expanded index" way: a group's 4 A values are broadcast to
+// both register halves and vpermilps picks, per column lane, the kept position its meta nibble names (vpermilps
+// reads only bits 0-1 of each lane, so the nibbles need no masking). No gathers, no scalar index arithmetic; the
+// meta of 8 columns is one 32-bit load. Two accumulators per output register (first and second kept weight) keep
+// two independent FMA chains in flight; R·P·2 <= 8 of the 16 ymm registers.
+template <int R, int P, typename V>
+ONNXC_AVX2 void Micro(const Problem& p, int64_t row, int64_t panel) {
+  const PackedWeights& w = *p.weights;
+  const int64_t groups = w.Groups(), k = w.k;
+  const uint32_t* meta = w.meta.get() + panel * groups;
+  const V* values = w.Values<V>() + panel * groups * 2 * kPanelWidth;
+  const float* a = p.a + row * k;
+  const __m256i shifts = _mm256_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28);
+  __m256 acc[R][P][2];
+  for (int r = 0; r < R; ++r) {
+    for (int q = 0; q < P; ++q) acc[r][q][0] = acc[r][q][1] = _mm256_setzero_ps();
   }
   for (int64_t g = 0; g < groups; ++g) {
-    const float* group = at + 4 * g * kRowTile;
-    const int shift = (g & 1) * 4;
-    for (int j = 0; j < kColumnsPerStep; ++j) {
-      const int nibble = (meta[j][g >> 1] >> shift) & 0xF;
-      const float* first = group + (nibble & 3) * kRowTile;
-      const float* second = group + (nibble >> 2) * kRowTile;
-      const __m256 v0 = _mm256_broadcast_ss(values[j] + 2 * g);
-      const __m256 v1 = _mm256_broadcast_ss(values[j] + 2 * g + 1);
-      acc[j][0] = _mm256_fmadd_ps(v0, _mm256_load_ps(first), acc[j][0]);
-      acc[j][1] = _mm256_fmadd_ps(v0, _mm256_load_ps(first + 8), acc[j][1]);
-      acc[j][0] = _mm256_fmadd_ps(v1, _mm256_load_ps(second), acc[j][0]);
-      acc[j][1] = _mm256_fmadd_ps(v1, _mm256_load_ps(second + 8), acc[j][1]);
+    __m128 x[R];
+    for (int r = 0; r < R; ++r) x[r] = _mm_loadu_ps(a + r * k + 4 * g);
+    for (int q = 0; q < P; ++q) {
+      const __m256i first = _mm256_srlv_epi32(_mm256_set1_epi32(static_cast<int>(meta[q * groups + g])), shifts);
+      const __m256i second = _mm256_srli_epi32(first, 2);
+      const V* v = values + (q * groups + g) * 2 * kPanelWidth;
+      const __m256 v0 = Load8(v), v1 = Load8(v + kPanelWidth);
+      for (int r = 0; r < R; ++r) {
+        const __m256 both = _mm256_set_m128(x[r], x[r]);
+        acc[r][q][0] = _mm256_fmadd_ps(_mm256_permutevar_ps(both, first), v0, acc[r][q][0]);
+        acc[r][q][1] = _mm256_fmadd_ps(_mm256_permutevar_ps(both, second), v1, acc[r][q][1]);
+      }
     }
   }
-  for (int j = 0; j < kColumnsPerStep; ++j) {
-    _mm256_storeu_ps(out[j], acc[j][0]);
-    _mm256_storeu_ps(out[j] + 8, acc[j][1]);
+  for (int r = 0; r < R; ++r) {
+    for (int q = 0; q < P; ++q) StorePanelAvx2(p, row + r, panel + q, _mm256_add_ps(acc[r][q][0], acc[r][q][1]));
   }
 }
 
-struct AlignedBuffer {
-  float* data = nullptr;
-  size_t size = 0;
-  float* Get(size_t n) {
-    if (n > size) {
-      std::free(data);
-      data = static_cast<float*>(std::aligned_alloc(32, ((n * sizeof(float) + 31) / 32) * 32));
-      size = n;
-    }
-    return data;
+// Rows in steps of 4 against one panel at a time (the panel's values stay in L1 for all rows); leftover rows (the
+// M=1 decode case above all) one at a time against 4 panels, so that 8 FMA chains are still independent.
+template <typename V>
+ONNXC_AVX2 void RunAvx2(const Problem& p, int64_t row_begin, int64_t row_end, int64_t panel_begin, int64_t panel_end) {
+  const int64_t full_rows = row_begin + (row_end - row_begin) / 4 * 4;
+  for (int64_t panel = panel_begin; panel < panel_end; ++panel) {
+    for (int64_t r = row_begin; r < full_rows; r += 4) Micro<4, 1, V>(p, r, panel);
   }
-  ~AlignedBuffer() { std::free(data); }
-};
-
-ONNXC_AVX2 void RunTileAvx2(const Problem& p, int64_t row_begin, int64_t row_end, int64_t col_begin, int64_t col_end) {
-  if (row_end - row_begin < kRowTile) {
-    for (int64_t r = row_begin; r < row_end; ++r) {
-      for (int64_t c = col_begin; c < col_end; ++c) Store(p, r, c, DotRowAvx2(p, p.a + r * p.k, c));
-    }
-    return;
-  }
-  // Pack A's tile transposed so each kept weight multiplies 16 rows with two aligned loads.
-  thread_local AlignedBuffer buffer;
-  float* at = buffer.Get(static_cast<size_t>(p.k * kRowTile));
-  for (int64_t r = 0; r < kRowTile; ++r) {
-    const float* a_row = p.a + (row_begin + r) * p.k;
-    for (int64_t kk = 0; kk < p.k; ++kk) at[kk * kRowTile + r] = a_row[kk];
-  }
-  alignas(32) float out[kColumnsPerStep][kRowTile];
-  for (int64_t c = col_begin; c < col_end; c += kColumnsPerStep) {
-    const int count = static_cast<int>(std::min<int64_t>(kColumnsPerStep, col_end - c));
-    Micro16(p, at, c, count, out);
-    for (int j = 0; j < count; ++j) {
-      for (int64_t r = 0; r < kRowTile; ++r) Store(p, row_begin + r, c + j, out[j][r]);
-    }
+  for (int64_t r = full_rows; r < row_end; ++r) {
+    int64_t panel = panel_begin;
+    for (; panel + 4 <= panel_end; panel += 4) Micro<1, 4, V>(p, r, panel);
+    for (; panel < panel_end; ++panel) Micro<1, 1, V>(p, r, panel);
   }
 }
 
 bool DetectAvx2() {
+  // ONNXC_CPU_KERNEL=portable forces the plain loop, so that it is testable on machines that have AVX2.
+  if (const char* forced = std::getenv("ONNXC_CPU_KERNEL"); forced != nullptr && std::string(forced) == "portable") return false;
   __builtin_cpu_init();
   return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
 }
@@ -181,98 +209,37 @@ bool DetectAvx2() { return false; }
 
 const bool kUseAvx2 = DetectAvx2();
 
-// IEEE half <-> float without hardware support (subnormals, infinities and NaN included).
-float HalfToFloatScalar(uint16_t h) {
-  const uint32_t sign = static_cast<uint32_t>(h & 0x8000) << 16;
-  const uint32_t exponent = (h >> 10) & 0x1F, mantissa = h & 0x3FF;
-  uint32_t bits;
-  if (exponent == 0) {
-    if (mantissa == 0) {
-      bits = sign;
-    } else {  // subnormal half: normalize
-      int e = -1;
-      uint32_t m = mantissa;
-      do { ++e; m <<= 1; } while ((m & 0x400) == 0);
-      bits = sign | ((127 - 15 - e) << 23) | ((m & 0x3FF) << 13);
-    }
-  } else if (exponent == 0x1F) {
-    bits = sign | 0x7F800000 | (mantissa << 13);
-  } else {
-    bits = sign | ((exponent + 127 - 15) << 23) | (mantissa << 13);
+float ValueAt(const PackedWeights& w, int64_t index) {
+  switch (w.type) {
+    case ValueType::kFloat16: return HalfBitsToFloat(w.Values<uint16_t>()[index]);
+    case ValueType::kInt8: return static_cast<float>(w.Values<int8_t>()[index]);
+    default: return w.Values<float>()[index];
   }
-  float f;
-  std::memcpy(&f, &bits, sizeof f);
-  return f;
 }
-
-uint16_t FloatToHalfScalar(float f) {
-  uint32_t bits;
-  std::memcpy(&bits, &f, sizeof bits);
-  const uint16_t sign = static_cast<uint16_t>((bits >> 16) & 0x8000);
-  const uint32_t abs = bits & 0x7FFFFFFF;
-  if (abs >= 0x7F800000) return static_cast<uint16_t>(sign | 0x7C00 | (abs > 0x7F800000 ? 0x200 : 0));
-  if (abs >= 0x477FF000) return static_cast<uint16_t>(sign | 0x7C00);  // rounds to beyond 65504: infinity
-  if (abs < 0x38800000) {  // half subnormal or zero: round to nearest even at 2^-24
-    float magnitude;
-    std::memcpy(&magnitude, &abs, sizeof magnitude);
-    return static_cast<uint16_t>(sign | static_cast<uint16_t>(std::nearbyint(magnitude * 16777216.0f)));
-  }
-  const uint32_t rounded = abs + 0xFFF + ((abs >> 13) & 1) - ((127 - 15) << 23);
-  return static_cast<uint16_t>(sign | (rounded >> 13));
-}
-
-#if ONNXC_X86
-ONNXC_AVX2 void HalfToFloatF16c(const uint16_t* in, float* out, size_t count) {
-  size_t i = 0;
-  for (; i + 8 <= count; i += 8) {
-    _mm256_storeu_ps(out + i, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i))));
-  }
-  for (; i < count; ++i) out[i] = HalfToFloatScalar(in[i]);
-}
-
-ONNXC_AVX2 void FloatToHalfF16c(const float* in, uint16_t* out, size_t count) {
-  size_t i = 0;
-  for (; i + 8 <= count; i += 8) {
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), _mm256_cvtps_ph(_mm256_loadu_ps(in + i), _MM_FROUND_TO_NEAREST_INT));
-  }
-  for (; i < count; ++i) out[i] = FloatToHalfScalar(in[i]);
-}
-#endif
 
 }  // namespace
 
 size_t TileCount(const Problem& p) {
-  return static_cast<size_t>(((p.m + kRowTile - 1) / kRowTile) * ColumnBlocks(p));
+  return static_cast<size_t>(((p.m + kRowBlock - 1) / kRowBlock) * ColumnBlocks(p));
 }
 
 void RunTile(const Problem& p, size_t tile) {
   const int64_t blocks = ColumnBlocks(p);
-  const int64_t row_tile = static_cast<int64_t>(tile) / blocks, block = static_cast<int64_t>(tile) % blocks;
-  const int64_t row_begin = row_tile * kRowTile, row_end = std::min(p.m, row_begin + kRowTile);
-  const int64_t col_begin = block * kColumnBlock, col_end = std::min(p.n, col_begin + kColumnBlock);
+  const int64_t row_block = static_cast<int64_t>(tile) / blocks, block = static_cast<int64_t>(tile) % blocks;
+  const int64_t row_begin = row_block * kRowBlock, row_end = std::min(p.m, row_begin + kRowBlock);
+  const int64_t panel_begin = block * kPanelsPerBlock, panel_end = std::min(p.weights->Panels(), panel_begin + kPanelsPerBlock);
 #if ONNXC_X86
   if (kUseAvx2) {
-    RunTileAvx2(p, row_begin, row_end, col_begin, col_end);
-    return;
+    switch (p.weights->type) {
+      case ValueType::kFloat16: return RunAvx2<uint16_t>(p, row_begin, row_end, panel_begin, panel_end);
+      case ValueType::kInt8: return RunAvx2<int8_t>(p, row_begin, row_end, panel_begin, panel_end);
+      default: return RunAvx2<float>(p, row_begin, row_end, panel_begin, panel_end);
+    }
   }
 #endif
-  RunTilePortable(p, row_begin, row_end, col_begin, col_end);
+  RunPortable(p, row_begin, row_end, panel_begin, panel_end);
 }
 
 bool UsesAvx2() { return kUseAvx2; }
-
-void HalfToFloat(const uint16_t* in, float* out, size_t count) {
-#if ONNXC_X86
-  if (kUseAvx2) return HalfToFloatF16c(in, out, count);
-#endif
-  for (size_t i = 0; i < count; ++i) out[i] = HalfToFloatScalar(in[i]);
-}
-
-void FloatToHalf(const float* in, uint16_t* out, size_t count) {
-#if ONNXC_X86
-  if (kUseAvx2) return FloatToHalfF16c(in, out, count);
-#endif
-  for (size_t i = 0; i < count; ++i) out[i] = FloatToHalfScalar(in[i]);
-}
 
 }  // namespace onnxc::sparse24
