@@ -191,10 +191,11 @@ public sealed class QuantizeOptions
         return all.Take(count);
     }
 
-    /// <summary>Prints what mixed precision chose (unless --quiet) and writes the report asked for with --report.</summary>
+    /// <summary>Prints the pass's warnings and what mixed precision chose (unless --quiet), and writes the report asked for with --report.</summary>
     public void WriteReport(ParseResult parse, string inputPath, string outputPath)
     {
         if (_pass is null) return;
+        if (_pass is QuantizeWeights weights) foreach (var warning in weights.Report.Warnings) Console.Error.WriteLine($"warning: {warning}");
         if (_pass is MixedPrecisionPass { Report: { } mixed } && !parse.GetValue<bool>("--quiet")) QuantizeReportWriter.PrintMixed(mixed);
         if (parse.GetValue(_report) is not { } file) return;
         // Passes that never read calibration data (RTN, dynamic int8) get their held-back samples here for the fidelity

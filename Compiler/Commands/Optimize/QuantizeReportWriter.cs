@@ -73,14 +73,16 @@ internal static class QuantizeReportWriter
     private static string WeightOnlyJson(QuantizeWeights pass, Sizes sizes)
     {
         var r = pass.Report;
-        return JsonSerializer.Serialize(new { settings = WeightSettings(pass), modelBytesBefore = sizes.BytesBefore, modelBytesAfter = sizes.BytesAfter, calibration = r.CalibrationSource, calibrationGenerated = r.CalibrationGenerated, seconds = r.Elapsed.TotalSeconds, phases = r.Phases.ToString(), fidelity = sizes.Fidelity, layers = r.Layers }, Json);
+        return JsonSerializer.Serialize(new { settings = WeightSettings(pass), modelBytesBefore = sizes.BytesBefore, modelBytesAfter = sizes.BytesAfter, calibration = r.CalibrationSource, calibrationGenerated = r.CalibrationGenerated, seconds = r.Elapsed.TotalSeconds, phases = r.Phases.ToString(), warnings = r.Warnings, fidelity = sizes.Fidelity, layers = r.Layers }, Json);
     }
 
     private static string WeightOnlyMarkdown(QuantizeWeights pass, Sizes sizes)
     {
         var report = pass.Report;
         var md = Header("Weight-only quantization report", WeightSettings(pass), sizes, report.CalibrationSource, report.CalibrationGenerated);
-        md.AppendLine(C, $"- quantization time: {report.Elapsed.TotalSeconds:0.00} s ({report.Phases})").AppendLine();
+        md.AppendLine(C, $"- quantization time: {report.Elapsed.TotalSeconds:0.00} s ({report.Phases})");
+        foreach (var warning in report.Warnings) md.AppendLine(C, $"- **warning**: {warning}");
+        md.AppendLine();
         md.AppendLine("| node | weight | K | N | method | bytes before | bytes after | relative error | skipped |").AppendLine("|---|---|---|---|---|---|---|---|---|");
         foreach (var l in report.Layers)
         {

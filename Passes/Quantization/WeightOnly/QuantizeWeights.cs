@@ -67,6 +67,7 @@ public sealed class QuantizeWeights(QuantizeWeightsOptions options) : IPass
             Report.CalibrationGenerated = service.Data.IsGenerated;
             var before = service.Times;
             hessians = new Dictionary<Value, HessianStatistic>(service.CollectHessians(model, candidates.Select(c => (c.Input, c.K))));
+            if (RankDeficiencyWarning(hessians.Values.Select(h => (h.Rows, h.K))) is { } warning) Report.Warnings.Add(warning);
             var after = service.Times;
             Report.Phases.Calibration = new CaptureTimes(after.Setup - before.Setup, after.Inference - before.Inference, after.Statistics - before.Statistics);
         }
@@ -118,6 +119,20 @@ public sealed class QuantizeWeights(QuantizeWeightsOptions options) : IPass
         }
         Report.Elapsed = clock.Elapsed;
         return PassResult.Of(("quantized-matmul", rewritten), ("split-attention", split.Counts.GetValueOrDefault("split-attention")));
+    }
+
+    /// <summary>
+    /// Fewer calibration rows (tokens) than inputs leave XᵀX rank-deficient: GPTQ then fits the calibration subspace
+    /// and can do worse than round-to-nearest on other data (llama-base with 16 generated samples × 16 tokens: cosine
+    /// 0.927 vs RTN's 0.960; with 256 samples 0.969). Returns the one warning for the run, or null.
+    /// </summary>
+    private static string? RankDeficiencyWarning(IEnumerable<(long Rows, int K)> hessians)
+    {
+        var deficient = hessians.Where(h => h.Rows < h.K).ToList();
+        if (deficient.Count == 0) return null;
+        var widest = deficient.MaxBy(h => h.K);
+        return $"GPTQ calibration has {widest.Rows} rows (tokens) but {deficient.Count} layer input(s) are wider (up to K = {widest.K}): "
+            + "their Hessians are rank-deficient, so GPTQ may fit the calibration data at the expense of other inputs; give more --calibration-samples (rows ≥ K)";
     }
 
     /// <summary>Generated inputs (16 samples, symbolic dims 1 and 16): usable, but the report marks them.</summary>

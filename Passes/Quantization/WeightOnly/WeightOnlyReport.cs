@@ -15,6 +15,9 @@ public sealed class WeightOnlyReport
 
     public bool CalibrationGenerated { get; set; }
 
+    /// <summary>Things the user should act on, e.g. too few calibration rows for a layer's Hessian.</summary>
+    public List<string> Warnings { get; } = new();
+
     public TimeSpan Elapsed { get; set; }
 
     /// <summary>Where <see cref="Elapsed"/> went, phase by phase (for profiling; see BENCHMARKS.md).</summary>

@@ -117,4 +117,19 @@ public class GptqGroupIndexTests
         Assert.Null(flagged.GroupIndex);
         Assert.Equal(plain.Codes, flagged.Codes);
     }
+
+    [Theory]
+    [InlineData(4, true)]
+    [InlineData(32, false)]
+    public void Fewer_calibration_rows_than_inputs_are_warned_about(int samples, bool warned)
+    {
+        // K = 96 inputs; each sample has 4 rows: 4 samples give 16 rows (rank-deficient), 32 give 128.
+        using var model = LinearModels.MatMulRelu(K, N, LinearModels.RandomMatrix(K, N, seed: 3), Rows);
+        var pass = new QuantizeWeights(new QuantizeWeightsOptions { Method = WeightQuantMethod.Gptq, Calibration = _ => new CalibrationService(UnevenInputs(samples)) });
+
+        pass.Run(model, new PassContext());
+
+        Assert.Equal(warned, pass.Report.Warnings.Any(w => w.Contains($"has {samples * Rows} rows", StringComparison.Ordinal) && w.Contains("K = 96", StringComparison.Ordinal)));
+        Assert.Equal(warned ? 1 : 0, pass.Report.Warnings.Count);
+    }
 }
