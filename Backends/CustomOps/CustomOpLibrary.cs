@@ -55,7 +55,11 @@ public static class CustomOpLibrary
 /// <summary>Registers onnxc's operators on ONNX Runtime sessions.</summary>
 public static class SessionOptionsExtensions
 {
-    /// <summary>Registers the com.onnxc operators on these session options; throws ONNXC0701 when the library is missing.</summary>
+    /// <summary>
+    /// Registers the com.onnxc operators on these session options; throws ONNXC0701 when the library is missing.
+    /// Create the first session that uses them before creating others in parallel: ONNX Runtime adds the domain to a
+    /// process-wide schema registry then, and concurrent first registrations fail (onnxc's OrtRunner serializes them).
+    /// </summary>
     public static SessionOptions RegisterOnnxcOps(this SessionOptions options)
     {
         options.RegisterCustomOpLibrary(CustomOpLibrary.Require());

@@ -21,7 +21,7 @@ public sealed class OrtRunner : IDisposable
         using var sessionOptions = CreateSessionOptions(_options);
         try
         {
-            _session = new InferenceSession(modelPath, sessionOptions);
+            _session = CreateSession(modelPath, sessionOptions);
             Inputs = _session.InputNames.Select(n => new ModelPort(n, OrtValueConverter.ToIrType(_session.InputMetadata[n]))).ToArray();
             Outputs = _session.OutputNames.Select(n => new ModelPort(n, OrtValueConverter.ToIrType(_session.OutputMetadata[n]))).ToArray();
         }
@@ -132,6 +132,25 @@ public sealed class OrtRunner : IDisposable
         new(DiagnosticIds.RuntimeFailed, $"ONNX Runtime {what} '{ModelPath}': {OneLine(e.Message)}", inner: e);
 
     private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
+
+    private static readonly object FirstCustomOpSession = new();
+    private static volatile bool _customOpSchemasRegistered;
+
+    /// <summary>
+    /// The first session that loads custom operators with shape inference adds their domain to ONNX's process-wide
+    /// schema registry, and two sessions doing it at once make the second fail ("the domain is already exist"), so
+    /// sessions wait for one another until one has succeeded; afterwards they are created in parallel as before.
+    /// </summary>
+    private static InferenceSession CreateSession(string modelPath, SessionOptions options)
+    {
+        if (_customOpSchemasRegistered) return new InferenceSession(modelPath, options);
+        lock (FirstCustomOpSession)
+        {
+            var session = new InferenceSession(modelPath, options);
+            _customOpSchemasRegistered = true;
+            return session;
+        }
+    }
 
     private static SessionOptions CreateSessionOptions(OrtRunnerOptions options)
     {

@@ -11,7 +11,7 @@ namespace Onnxc.Passes.Calibration;
 public sealed class HessianStatistic : IActivationStatistic
 {
     /// <summary>Rows of X buffered per rank update (the depth of the product).</summary>
-    private const int RowBlock = 64;
+    private const int RowBlock = 256;
 
     /// <summary>Rows of the sum per parallel task: a multiple of the product's register tile.</summary>
     private const int SumBlock = 8 * MatrixProduct.TileRows;
