@@ -262,24 +262,29 @@ public class SparseMatMul24KernelTests
         Assert.Equal(DataType.Float16, node.Input(1)!.Initializer!.ElementType);
     }
 
-    [Fact]
-    public void Mismatched_element_types_are_refused_with_a_message()
+    /// <summary>A one-node SparseMatMul24 model A f32[2, k] · (values, meta) → f32[2, 3], saved to a temp file.</summary>
+    private static string SaveSingleOp(int k, Tensor values, Tensor meta)
     {
-        RequireLibrary();
-        var graph = new Graph("mixed");
-        var a = graph.AddInput(new Value("a", new TensorType(DataType.Float, Shape.Of(2, 8))));
-        var values = graph.AddInitializer("values", Tensor.FromArray(new Half[3 * 4], 3, 4));
-        var meta = graph.AddInitializer("meta", Tensor.FromArray(new byte[3], 3, 1));
-        var y = graph.Append("SparseMatMul24", new[] { a, values, meta }, domain: CustomOpLibrary.Domain).Output();
+        var graph = new Graph("single");
+        var a = graph.AddInput(new Value("a", new TensorType(DataType.Float, Shape.Of(2, k))));
+        var y = graph.Append("SparseMatMul24", new[] { a, graph.AddInitializer("values", values), graph.AddInitializer("meta", meta) }, domain: CustomOpLibrary.Domain).Output();
         y.Type = new TensorType(DataType.Float, Shape.Of(2, 3));
         graph.AddOutput(y);
         using var model = new Model(graph);
         model.OpsetImports.Add(new OpsetImport("", 17));
         model.OpsetImports.Add(new OpsetImport(CustomOpLibrary.Domain, 1));
-        var path = Path.Combine(Path.GetTempPath(), $"onnxc-sparse24-mixed-{Guid.NewGuid():N}.onnx");
+        var path = Path.Combine(Path.GetTempPath(), $"onnxc-sparse24-single-{Guid.NewGuid():N}.onnx");
+        OnnxExporter.Save(model, path, new ExportOptions());
+        return path;
+    }
+
+    [Fact]
+    public void Mismatched_element_types_are_refused_with_a_message()
+    {
+        RequireLibrary();
+        var path = SaveSingleOp(8, Tensor.FromArray(new Half[3 * 4], 3, 4), Tensor.FromArray(new byte[3], 3, 1));
         try
         {
-            OnnxExporter.Save(model, path, new ExportOptions());
             var error = Assert.Throws<OnnxcException>(() =>
             {
                 using var runner = new OrtRunner(path);
@@ -297,20 +302,9 @@ public class SparseMatMul24KernelTests
     public void K_not_a_multiple_of_4_is_refused_with_a_message()
     {
         RequireLibrary();
-        var graph = new Graph("odd");
-        var a = graph.AddInput(new Value("a", new TensorType(DataType.Float, Shape.Of(2, 6))));
-        var values = graph.AddInitializer("values", Tensor.FromArray(new float[3 * 3], 3, 3));
-        var meta = graph.AddInitializer("meta", Tensor.FromArray(new byte[3], 3, 1));
-        var y = graph.Append("SparseMatMul24", new[] { a, values, meta }, domain: CustomOpLibrary.Domain).Output();
-        y.Type = new TensorType(DataType.Float, Shape.Of(2, 3));
-        graph.AddOutput(y);
-        using var model = new Model(graph);
-        model.OpsetImports.Add(new OpsetImport("", 17));
-        model.OpsetImports.Add(new OpsetImport(CustomOpLibrary.Domain, 1));
-        var path = Path.Combine(Path.GetTempPath(), $"onnxc-sparse24-odd-{Guid.NewGuid():N}.onnx");
+        var path = SaveSingleOp(6, Tensor.FromArray(new float[3 * 3], 3, 3), Tensor.FromArray(new byte[3], 3, 1));
         try
         {
-            OnnxExporter.Save(model, path, new ExportOptions());
             // Constant weights are packed when the session is created, so the refusal comes at load.
             var error = Assert.Throws<OnnxcException>(() => new OrtRunner(path).Dispose());
             Assert.Contains("K = 6 is not a multiple of 4", error.Message);
