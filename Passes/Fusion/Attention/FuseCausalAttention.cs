@@ -15,8 +15,10 @@ public sealed class FuseCausalAttention(AttentionAnalysis analysis) : RewriteRul
 
     protected override Match<SelfAttentionMatch> Find(Node root)
     {
-        // Only attention whose Softmax reads a Where is this rule's; the other rule reports the rest.
-        return SelfAttentionMatcher.SoftmaxReadsWhere(root) ? SelfAttentionMatcher.Find(root, analysis.Facts) : Match<SelfAttentionMatch>.None;
+        // Only attention whose Softmax reads a Where (and has no past: cached-attention's) is this rule's; the other
+        // rules report the rest.
+        return SelfAttentionMatcher.SoftmaxReadsWhere(root) && !SelfAttentionMatcher.ReadsPast(root)
+            ? SelfAttentionMatcher.Find(root, analysis.Facts) : Match<SelfAttentionMatch>.None;
     }
 
     protected override string? Check(SelfAttentionMatch match, Rewriter rewriter) =>

@@ -7,10 +7,11 @@ namespace Onnxc.Passes.Fusion.Attention;
 /// A per-head view of a projection's output: columns [<see cref="ColumnStart"/>, +Heads·HeadSize) of
 /// <see cref="Projection"/>, split into heads by the exporter's Reshape/Transpose (or Split, or packed 5-D Gather) chain.
 /// <see cref="Flat"/> is the [B, S, Heads·HeadSize] tensor the split starts from (null for packed QKV);
-/// <see cref="Rotary"/> is a com.microsoft RotaryEmbedding applied to the heads, if any.
+/// <see cref="Rotary"/> is a com.microsoft RotaryEmbedding applied to the heads, if any; <see cref="Past"/> the
+/// cached [B, H, P, D] keys or values the new heads are appended to by <see cref="PastConcat"/> (GPT-2 with past).
 /// </summary>
 public sealed record HeadTensor(LinearProjection Projection, long ColumnStart, long Heads, long HeadSize, IReadOnlyList<Node> Nodes,
-    Value? Flat = null, Node? Rotary = null)
+    Value? Flat = null, Node? Rotary = null, Value? Past = null, Node? PastConcat = null)
 {
     public long Width => Heads * HeadSize;
 
@@ -27,7 +28,8 @@ public sealed record HeadTensor(LinearProjection Projection, long ColumnStart, l
             return FromReshape(transpose.Input(0)!, facts, transpose);
         }
         if (Patterns.Producer(value, "Gather") is { } gather) return FromPacked(gather, facts);
-        return Match<HeadTensor>.Miss("head tensor is not produced by Transpose or Gather");
+        if (Patterns.Producer(value, "Concat") is { } concat) return FromPast(concat, facts);
+        return Match<HeadTensor>.Miss("head tensor is not produced by Transpose, Gather or Concat");
     }
 
     /// <summary>Matches a [B, H, D, S] key tensor: Transpose(0,2,3,1) of Reshape [B, S, H, D], or Transpose(0,1,3,2) of a head tensor.</summary>
@@ -36,7 +38,9 @@ public sealed record HeadTensor(LinearProjection Projection, long ColumnStart, l
         if (Patterns.Producer(value, "Transpose") is not { } transpose) return Match<HeadTensor>.Miss("key is not transposed by a Transpose");
         if (Perm(transpose, 0, 2, 3, 1)) return FromReshape(transpose.Input(0)!, facts, transpose);
         if (!Perm(transpose, 0, 1, 3, 2)) return Match<HeadTensor>.Miss("key Transpose is neither (0,2,3,1) nor (0,1,3,2)");
-        if (!SelfAttentionMatcher.ReadOnlyBy(transpose.Input(0)!, transpose)) return Match<HeadTensor>.Miss("key heads have other readers");
+        // Concatenated keys are also the present output; FromPast checks their readers.
+        bool past = Patterns.Producer(transpose.Input(0), "Concat") is not null;
+        if (!past && !SelfAttentionMatcher.ReadOnlyBy(transpose.Input(0)!, transpose)) return Match<HeadTensor>.Miss("key heads have other readers");
         var inner = FindHeadsFirst(transpose.Input(0)!, facts);
         return inner.Value is { } heads ? heads with { Nodes = heads.Nodes.Append(transpose).ToList() } : inner;
     }
@@ -51,6 +55,23 @@ public sealed record HeadTensor(LinearProjection Projection, long ColumnStart, l
         if (inner.Value is not { } found) return inner;
         if (found.Rotary is not null) return Match<HeadTensor>.Miss("RotaryEmbedding is applied twice");
         return found with { Rotary = rotary, Nodes = found.Nodes.Prepend(rotary).ToList() };
+    }
+
+    /// <summary>
+    /// Concat(past [B, H, P, D], heads [B, H, S, D]) on the sequence axis: the cached keys/values with the new ones
+    /// appended (HuggingFace's torch.cat((past_key, key), dim=-2)). The result may also be a graph output (the present).
+    /// </summary>
+    private static Match<HeadTensor> FromPast(Node concat, ShapeFacts facts)
+    {
+        if (concat.Inputs.Count != 2 || concat.Input(0) is not { } past || concat.Input(1) is not { } heads)
+            return Match<HeadTensor>.Miss("cached heads are not a Concat of the past and the new heads");
+        long axis = concat.GetInt("axis", 0);
+        if (axis != 2 && axis != -2) return Match<HeadTensor>.Miss($"past Concat is on axis {axis}, not the sequence axis 2");
+        if (!SelfAttentionMatcher.ReadOnlyBy(heads, concat)) return Match<HeadTensor>.Miss("new heads have readers besides the past Concat");
+        var inner = FindHeadsFirst(heads, facts);
+        if (inner.Value is not { } found) return inner;
+        if (found.Past is not null) return Match<HeadTensor>.Miss("heads are concatenated to a past twice");
+        return found with { Past = past, PastConcat = concat, Nodes = found.Nodes.Prepend(concat).ToList() };
     }
 
     /// <summary>Whether a Transpose has exactly the given permutation.</summary>

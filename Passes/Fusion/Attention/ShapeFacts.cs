@@ -68,9 +68,15 @@ public sealed class ShapeFacts
     /// one of <paramref name="owners"/> (Concat of Unsqueeze(Gather(Shape(owner), axis)) pieces, Casts allowed):
     /// the structural proof for dims that inference leaves unnamed.
     /// </summary>
-    public bool IsDimOf(Value shapeTensor, int index, IReadOnlyList<Value>? owners, int axis)
+    public bool IsDimOf(Value shapeTensor, int index, IReadOnlyList<Value>? owners, int axis) =>
+        Piece(shapeTensor, index) is { } piece && IsScalarDimOf(piece, owners, axis);
+
+    /// <summary>
+    /// The scalar that element <paramref name="index"/> of a run-time shape tensor comes from: the Concat piece
+    /// holding it, with Unsqueeze/Cast/Squeeze wrappers removed; null when that cannot be traced.
+    /// </summary>
+    public Value? Piece(Value shapeTensor, int index)
     {
-        if (owners is null || owners.Count == 0) return false;
         Value? piece = shapeTensor;
         if (shapeTensor.Producer is { OpType: "Concat" } concat)
         {
@@ -79,22 +85,36 @@ public sealed class ShapeFacts
             foreach (var input in concat.Inputs)
             {
                 int length = input is null ? 0 : Elements(input)?.Length ?? (input.Producer is { OpType: "Unsqueeze" } ? 1 : -1);
-                if (length < 0) return false;
+                if (length < 0) return null;
                 if (index < offset + length)
                 {
-                    if (length != 1) return false;
+                    if (length != 1) return null;
                     piece = input;
                     break;
                 }
                 offset += length;
             }
         }
-        else if (index != 0) return false;
+        else if (index != 0) return null;
         while (piece?.Producer is { OpType: "Unsqueeze" or "Cast" or "Squeeze" } wrapper) piece = wrapper.Input(0);
-        if (piece?.Producer is not { OpType: "Gather" } gather || gather.GetInt("axis", 0) != 0) return false;
+        return piece;
+    }
+
+    /// <summary>
+    /// Whether a scalar is Gather(Shape(owner), axis) for one of <paramref name="owners"/>; a negative Gather index
+    /// counts from the end of the owner's rank (torch writes size(-2) that way).
+    /// </summary>
+    public static bool IsScalarDimOf(Value scalar, IReadOnlyList<Value>? owners, int axis)
+    {
+        if (owners is null || owners.Count == 0) return false;
+        if (scalar.Producer is not { OpType: "Gather" } gather || gather.GetInt("axis", 0) != 0) return false;
         if (gather.Input(0)?.Producer is not { OpType: "Shape" } shape || shape.GetInt("start", 0) != 0) return false;
-        if (Patterns.ScalarConstant(gather.Input(1)) is not { } at || at != axis) return false;
-        return owners.Any(o => ReferenceEquals(o, shape.Input(0)));
+        if (Patterns.ScalarConstant(gather.Input(1)) is not { } at) return false;
+        var owner = owners.FirstOrDefault(o => ReferenceEquals(o, shape.Input(0)));
+        if (owner is null) return false;
+        if (at < 0 && (shape.GetAttribute("end") is not null || owner.Shape is not { } ownerShape)) return false;
+        if (at < 0) at += owner.Shape!.Rank;
+        return at == axis;
     }
 
     /// <summary>Whether two shapes provably hold the same number of elements (static product and matching symbols).</summary>
