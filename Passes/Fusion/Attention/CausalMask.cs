@@ -74,8 +74,8 @@ public static class CausalMask
         bool IsOffset(Value bound, int i, Dim? known) =>
             known is { IsStatic: true } && keyLength is { IsStatic: true } && sequence.IsStatic && known.Value == keyLength.Value - sequence.Value
             || facts.Piece(bound, i) is { Producer: { OpType: "Sub" } sub }
-            && IsTScalar(sub.Input(0)!) && (ShapeFacts.IsScalarDimOf(sub.Input(1)!, inputs, 1) || ShapeFacts.IsScalarDimOf(sub.Input(1)!, m.QueryLengthOwners, 2));
-        bool IsTScalar(Value scalar) => ShapeFacts.IsScalarDimOf(scalar, m.KeyLengthOwners, 2);
+            && IsTScalar(sub.Input(0)!) && (facts.IsScalarDimOf(sub.Input(1)!, inputs, 1) || facts.IsScalarDimOf(sub.Input(1)!, m.QueryLengthOwners, 2));
+        bool IsTScalar(Value scalar) => facts.IsScalarDimOf(scalar, m.KeyLengthOwners, 2);
 
         var sliced = new HashSet<long>();
         foreach (var slice in causal.Slices)

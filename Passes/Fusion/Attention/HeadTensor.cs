@@ -29,7 +29,8 @@ public sealed record HeadTensor(LinearProjection Projection, long ColumnStart, l
         }
         if (Patterns.Producer(value, "Gather") is { } gather) return FromPacked(gather, facts);
         if (Patterns.Producer(value, "Concat") is { } concat) return FromPast(concat, facts);
-        return Match<HeadTensor>.Miss("head tensor is not produced by Transpose, Gather or Concat");
+        if (Patterns.Producer(value, "Squeeze") is { } squeeze) return FromSlicedPacked(squeeze, facts);
+        return Match<HeadTensor>.Miss("head tensor is not produced by Transpose, Gather, Squeeze or Concat");
     }
 
     /// <summary>Matches a [B, H, D, S] key tensor: Transpose(0,2,3,1) of Reshape [B, S, H, D], or Transpose(0,1,3,2) of a head tensor.</summary>
@@ -109,7 +110,39 @@ public sealed record HeadTensor(LinearProjection Projection, long ColumnStart, l
         if (gather.GetInt("axis", 0) != 0) return Match<HeadTensor>.Miss("packed QKV Gather is not on axis 0");
         if (Patterns.ConstantTensor(gather.Input(1)) is not { Rank: 0 } || Patterns.ScalarConstant(gather.Input(1)) is not { } index)
             return Match<HeadTensor>.Miss("packed QKV Gather index is not a scalar constant");
-        if (Patterns.Producer(gather.Input(0), "Transpose") is not { } transpose || !Perm(transpose, 2, 0, 3, 1, 4))
+        return FromPackedPart(gather.Input(0)!, (long)index, new[] { gather }, facts);
+    }
+
+    /// <summary>
+    /// Paddle2ONNX's packed part: Squeeze(axis 0) of Slice(axis 0, [i, i + 1)) of the Transpose(2,0,3,1,4), the same
+    /// as Gather(i) on axis 0.
+    /// </summary>
+    private static Match<HeadTensor> FromSlicedPacked(Node squeeze, ShapeFacts facts)
+    {
+        long[]? axes = squeeze.GetInts("axes") ?? (squeeze.Input(1) is { } a ? Patterns.ConstantTensor(a)?.ToArray<long>() : null);
+        if (axes is not [0]) return Match<HeadTensor>.Miss("head tensor Squeeze is not of axis 0");
+        if (Patterns.Producer(squeeze.Input(0), "Slice") is not { } slice) return Match<HeadTensor>.Miss("head tensor is a Squeeze of no Slice");
+        if (SliceBounds(slice, facts) is not ([0], [var start], [var end], null or [1]) || end != start + 1)
+            return Match<HeadTensor>.Miss("packed QKV Slice does not take one part [i, i + 1) of axis 0");
+        return FromPackedPart(slice.Input(0)!, start, new[] { squeeze, slice }, facts);
+    }
+
+    /// <summary>The constant axes, starts, ends and steps of a Slice (attributes before opset 10, inputs after).</summary>
+    public static (long[] Axes, long[] Starts, long[] Ends, long[]? Steps)? SliceBounds(Node slice, ShapeFacts facts)
+    {
+        if (slice.GetInts("starts") is { } starts && slice.GetInts("ends") is { } ends)
+            return (slice.GetInts("axes") ?? Enumerable.Range(0, starts.Length).Select(i => (long)i).ToArray(), starts, ends, null);
+        static long[]? Static(Dim[]? dims) => dims is not null && dims.All(d => d.IsStatic) ? dims.Select(d => d.Value!.Value).ToArray() : null;
+        if (Static(facts.Elements(slice.Input(1))) is not { } s || Static(facts.Elements(slice.Input(2))) is not { } e) return null;
+        var axes = slice.Input(3) is { } ax ? Static(facts.Elements(ax)) : Enumerable.Range(0, s.Length).Select(i => (long)i).ToArray();
+        var steps = slice.Input(4) is { } st ? Static(facts.Elements(st)) : null;
+        if (axes is null || (slice.Input(4) is not null && steps is null)) return null;
+        return (axes, s, e, steps);
+    }
+
+    private static Match<HeadTensor> FromPackedPart(Value packed, long index, IEnumerable<Node> partNodes, ShapeFacts facts)
+    {
+        if (Patterns.Producer(packed, "Transpose") is not { } transpose || !Perm(transpose, 2, 0, 3, 1, 4))
             return Match<HeadTensor>.Miss("packed QKV is not Transpose(2,0,3,1,4)");
         if (Patterns.Producer(transpose.Input(0), "Reshape") is not { } reshape) return Match<HeadTensor>.Miss("packed QKV is not a Reshape");
         if (facts.Elements(reshape.Input(1)) is not { Length: 5 } target || !target[2].IsStatic || !target[3].IsStatic || !target[4].IsStatic)
@@ -121,7 +154,7 @@ public sealed record HeadTensor(LinearProjection Projection, long ColumnStart, l
         if (proj.OutFeatures != parts * heads * headSize) return Match<HeadTensor>.Miss($"projection width {proj.OutFeatures} is not parts·heads·head_size");
         if (proj.Input.Shape is not { Rank: 3 } x) return Match<HeadTensor>.Miss("attention input is not known to be 3-D");
         if (facts.CheckReshape(reshape, new[] { x[0], x[1], Dim.Of(parts), Dim.Of(heads), Dim.Of(headSize) }, proj.Aliases) is { } reason) return Match<HeadTensor>.Miss(reason);
-        return new HeadTensor(proj, (long)index * heads * headSize, heads, headSize, new List<Node> { gather, transpose, reshape }.Concat(proj.Nodes).ToList());
+        return new HeadTensor(proj, index * heads * headSize, heads, headSize, partNodes.Concat(new[] { transpose, reshape }).Concat(proj.Nodes).ToList());
     }
 
     private static string? CheckBatchSequence(Node reshape, LinearProjection proj, ShapeFacts facts, long heads, long headSize)

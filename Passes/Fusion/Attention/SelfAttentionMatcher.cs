@@ -42,7 +42,15 @@ public static class SelfAttentionMatcher
         if (!Patterns.HasSingleUse(scores) || !Patterns.HasSingleUse(scaled)) return Miss("attention scores have other readers");
         core.Add(qk);
 
-        var query = HeadTensor.FindHeadsFirst(qk.Input(0)!, facts);
+        // Paddle2ONNX scales the query heads before the product: (q·s)kᵀ = s·(qkᵀ).
+        Value queryHeads = qk.Input(0)!;
+        if (Patterns.Producer(queryHeads, "Mul") is { } queryScale && ScaleOperand(queryScale, out var qs, out var unscaled))
+        {
+            if (!Patterns.HasSingleUse(queryHeads)) return Miss("scaled query heads have other readers");
+            (scale, queryHeads) = (scale * qs, unscaled);
+            core.Add(queryScale);
+        }
+        var query = HeadTensor.FindHeadsFirst(queryHeads, facts);
         if (query.Value is not { } q) return Miss("query: " + query.Reason);
         var key = HeadTensor.FindKeyTransposed(qk.Input(1)!, facts);
         if (key.Value is not { } k) return Miss("key: " + key.Reason);

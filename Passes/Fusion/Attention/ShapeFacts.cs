@@ -84,7 +84,8 @@ public sealed class ShapeFacts
             int offset = 0;
             foreach (var input in concat.Inputs)
             {
-                int length = input is null ? 0 : Elements(input)?.Length ?? (input.Producer is { OpType: "Unsqueeze" } ? 1 : -1);
+                int length = input is null ? 0 : Elements(input)?.Length ?? (input.Producer is { OpType: "Unsqueeze" } ? 1
+                    : input.Shape is { Rank: 1 } vector && vector[0].IsStatic ? (int)vector[0].Value!.Value : -1);
                 if (length < 0) return null;
                 if (index < offset + length)
                 {
@@ -104,12 +105,20 @@ public sealed class ShapeFacts
     /// Whether a scalar is Gather(Shape(owner), axis) for one of <paramref name="owners"/>; a negative Gather index
     /// counts from the end of the owner's rank (torch writes size(-2) that way).
     /// </summary>
-    public static bool IsScalarDimOf(Value scalar, IReadOnlyList<Value>? owners, int axis)
+    public bool IsScalarDimOf(Value scalar, IReadOnlyList<Value>? owners, int axis)
     {
         if (owners is null || owners.Count == 0) return false;
-        if (scalar.Producer is not { OpType: "Gather" } gather || gather.GetInt("axis", 0) != 0) return false;
-        if (gather.Input(0)?.Producer is not { OpType: "Shape" } shape || shape.GetInt("start", 0) != 0) return false;
-        if (Patterns.ScalarConstant(gather.Input(1)) is not { } at) return false;
+        double at;
+        Value? shapeValue;
+        if (scalar.Producer is { OpType: "Gather" } gather && gather.GetInt("axis", 0) == 0 && Patterns.ScalarConstant(gather.Input(1)) is { } index)
+            (at, shapeValue) = (index, gather.Input(0));
+        else if (scalar.Producer is { OpType: "Slice" } slice && HeadTensor.SliceBounds(slice, this) is ([0], [var start], [var end], null or [1])
+                 && (end == start + 1 || start == -1 && end >= long.MaxValue / 2))
+            (at, shapeValue) = (start, slice.Input(0)); // Paddle2ONNX: Slice(Shape, [a, a + 1)) as a 1-element vector
+        else return false;
+        // Shape may be cast (Paddle2ONNX casts it to int32 and back); the dims are the same.
+        while (shapeValue?.Producer is { OpType: "Cast" } cast) shapeValue = cast.Input(0);
+        if (shapeValue?.Producer is not { OpType: "Shape" } shape || shape.GetInt("start", 0) != 0) return false;
         var owner = owners.FirstOrDefault(o => ReferenceEquals(o, shape.Input(0)));
         if (owner is null) return false;
         if (at < 0 && (shape.GetAttribute("end") is not null || owner.Shape is not { } ownerShape)) return false;
