@@ -4,7 +4,8 @@ namespace Onnxc.Benchmarks;
 
 /// <summary>
 /// Runs the BenchmarkDotNet suites (pass BenchmarkDotNet's own arguments, e.g. --filter '*ImportExport*'), or
-/// <c>fusion-latency [model ...]</c>: the ORT latency comparison of <see cref="FusionLatency"/>.
+/// <c>fusion-latency [model ...]</c>: the ORT latency comparison of <see cref="FusionLatency"/>, or
+/// <c>session-creation MODEL...</c>: where session creation time goes (<see cref="SessionCreation"/>).
 /// </summary>
 public static class Program
 {
@@ -17,6 +18,7 @@ public static class Program
             return 0;
         }
         if (args is ["fusion-latency", .. var models]) return FusionLatency.Run(models);
+        if (args is ["session-creation", .. var paths]) return SessionCreation.Run(paths);
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }
