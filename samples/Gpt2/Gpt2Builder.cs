@@ -44,8 +44,10 @@ public static class Gpt2Builder
     /// normed input, residual std), final LN and the tied LM head → "logits". The callbacks run where the exporter
     /// writes their nodes; weights have the same names in both layouts, so a seed gives both the same weights.
     /// </summary>
-    internal static void Decoder(GraphEmitter e, Gpt2Config config, Value ids, Func<Value> positions, Func<Func<int, Value, float, Value>> attention)
+    internal static void Decoder(GraphEmitter e, Gpt2Config config, Value ids, Func<Value> positions, Func<Func<int, Value, float, Value>> attention,
+        Projection? linear = null)
     {
+        linear ??= Projection.MatMul;
         var wte = e.Weights.Normal("wte.weight", 0f, WeightFactory.InitStd, config.VocabSize, config.Hidden);
         var wpe = e.Weights.Normal("wpe.weight", 0f, WeightFactory.InitStd, config.Context, config.Hidden);
         var tokens = e.Op("Gather", wte, ids, Attribute.Int("axis", 0));
@@ -62,7 +64,7 @@ public static class Gpt2Builder
                 using (e.Scope("attn")) attended = layerAttention(i, normed, residualStd);
                 x = e.Op("Add", x, attended);
                 using (e.Scope("ln_2")) normed = e.LayerNorm(x, config.Hidden, config.LayerNormEps);
-                using (e.Scope("mlp")) mlp = Mlp(e, config, normed, residualStd);
+                using (e.Scope("mlp")) mlp = Mlp(e, config, normed, residualStd, linear);
                 x = e.Op("Add", x, mlp);
             }
         }
@@ -101,12 +103,12 @@ public static class Gpt2Builder
         using (e.Scope("c_proj")) return e.Linear(y, c.Hidden, c.Hidden, std: residualStd);
     }
 
-    internal static Value Mlp(GraphEmitter e, Gpt2Config c, Value x, float residualStd)
+    private static Value Mlp(GraphEmitter e, Gpt2Config c, Value x, float residualStd, Projection linear)
     {
         Value hidden;
-        using (e.Scope("c_fc")) hidden = e.Linear(x, c.Hidden, c.Inner);
+        using (e.Scope("c_fc")) hidden = linear.Emit(e, x, c.Hidden, c.Inner, WeightFactory.InitStd);
         hidden = e.GeluTanh(hidden);
-        using (e.Scope("c_proj")) return e.Linear(hidden, c.Inner, c.Hidden, std: residualStd);
+        using (e.Scope("c_proj")) return linear.Emit(e, hidden, c.Inner, c.Hidden, residualStd);
     }
 
     private static void FillLowerTriangle(Span<float> mask, int size)
@@ -116,4 +118,12 @@ public static class Gpt2Builder
             mask.Slice(row * size, row + 1).Fill(1f);
         }
     }
+}
+
+/// <summary>How a GPT-2 sample writes its projections: nanoGPT's MatMul + Add, or HuggingFace's Conv1D (Reshape → Gemm → Reshape).</summary>
+public sealed record Projection(Func<GraphEmitter, Value, long, long, float, Value> Emit)
+{
+    public static Projection MatMul { get; } = new((e, x, inFeatures, outFeatures, std) => e.Linear(x, inFeatures, outFeatures, std: std));
+
+    public static Projection Conv1D { get; } = new((e, x, inFeatures, outFeatures, std) => e.Conv1D(x, inFeatures, outFeatures, std));
 }

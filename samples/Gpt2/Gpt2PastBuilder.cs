@@ -7,9 +7,10 @@ namespace Onnxc.Samples;
 /// use_cache=True (the interface HF optimum exports): past keys/values are concatenated before the new ones along
 /// the sequence axis and returned as present.{i}.key/value; positions start at the past length; the bool tril
 /// buffer is sliced to rows [P, P+S) and columns [0, P+S) and applied with Where(mask, scores, finfo.min); the
-/// padding mask (1 − attention_mask)·finfo.min is added after it. Projections, LayerNorm, GELU and the LM head stay
-/// those of <see cref="Gpt2Builder"/> (nanoGPT's MatMul + Add rather than HF's Conv1D Gemm), and the weights are
-/// the same for a seed, so at P = 0 with an all-ones mask both models compute the same logits.
+/// padding mask (1 − attention_mask)·finfo.min is added after it. LayerNorm, GELU and the LM head stay those of
+/// <see cref="Gpt2Builder"/>; projections are nanoGPT's MatMul + Add by default (the catalogue's samples) or HF's
+/// Conv1D (Reshape → Gemm → Reshape) with <see cref="Projection.Conv1D"/>. The weights are the same for a seed, so at
+/// P = 0 with an all-ones mask every variant computes gpt2's logits.
 /// </summary>
 public static class Gpt2PastBuilder
 {
@@ -21,8 +22,9 @@ public static class Gpt2PastBuilder
     /// past_key_values.{i}.key/.value float [batch, heads, past, head_size]; outputs logits, then present.{i}.key/.value
     /// [batch, heads, past+sequence, head_size].
     /// </summary>
-    public static Model Build(Gpt2Config config, int seed = 0, int opset = SampleOpsets.Default)
+    public static Model Build(Gpt2Config config, int seed = 0, int opset = SampleOpsets.Default, Projection? projections = null)
     {
+        var linear = projections ?? Projection.MatMul;
         var (graph, e) = Gpt2Builder.Begin(config, seed, opset);
         var ids = graph.AddInput(new Value("input_ids", SampleOpsets.Tensor(DataType.Int64, Batch, Sequence)));
         var attentionMask = graph.AddInput(new Value("attention_mask", SampleOpsets.Tensor(DataType.Int64, Batch, Total)));
@@ -50,11 +52,12 @@ public static class Gpt2PastBuilder
                 return (layer, normed, residualStd) =>
                 {
                     var mask = layer == 0 ? causal : e.Op("Identity", causal);
-                    var (output, key, value) = Attention(e, config, normed, past[layer], mask, padding, residualStd);
+                    var (output, key, value) = Attention(e, config, normed, past[layer], mask, padding, residualStd, linear);
                     presents.Add((key, value));
                     return output;
                 };
-            });
+            },
+            linear);
         for (int i = 0; i < presents.Count; i++)
         {
             e.MarkOutput(presents[i].Key, $"present.{i}.key", presentType);
@@ -77,10 +80,10 @@ public static class Gpt2PastBuilder
 
     /// <summary>GPT2Attention with layer_past: returns the projected output and the concatenated key and value (the presents).</summary>
     private static (Value Output, Value Key, Value Value) Attention(GraphEmitter e, Gpt2Config c, Value x, (Value Key, Value Value) past,
-        Value causal, Value padding, float residualStd)
+        Value causal, Value padding, float residualStd, Projection linear)
     {
         Value qkv;
-        using (e.Scope("c_attn")) qkv = e.Linear(x, c.Hidden, 3 * c.Hidden);
+        using (e.Scope("c_attn")) qkv = linear.Emit(e, x, c.Hidden, 3 * c.Hidden, WeightFactory.InitStd);
         var parts = e.OpMulti("Split", 3, new[] { qkv, e.ConstInts(c.Hidden, c.Hidden, c.Hidden) }, Attribute.Int("axis", 2));
         var query = e.SplitHeads(parts[0], c.Heads, c.HeadSize, 0, 2, 1, 3);
         var key = e.Op("Concat", new[] { past.Key, e.SplitHeads(parts[1], c.Heads, c.HeadSize, 0, 2, 1, 3) }, Attribute.Int("axis", -2));
@@ -99,7 +102,7 @@ public static class Gpt2PastBuilder
 
         var y = e.MergeHeads(e.Op("MatMul", probabilities, value), c.Hidden);
         Value output;
-        using (e.Scope("c_proj")) output = e.Linear(y, c.Hidden, c.Hidden, std: residualStd);
+        using (e.Scope("c_proj")) output = linear.Emit(e, y, c.Hidden, c.Hidden, residualStd);
         return (output, key, value);
     }
 

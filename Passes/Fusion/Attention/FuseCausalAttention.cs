@@ -21,8 +21,13 @@ public sealed class FuseCausalAttention(AttentionAnalysis analysis) : RewriteRul
             ? SelfAttentionMatcher.Find(root, analysis.Facts) : Match<SelfAttentionMatch>.None;
     }
 
-    protected override string? Check(SelfAttentionMatch match, Rewriter rewriter) =>
-        match.HasRotary ? "rotary q/k with a Where causal mask: MultiHeadAttention is only emitted for additive masks" : SelfAttentionMatcher.Check(match, analysis.Facts);
+    protected override string? Check(SelfAttentionMatch match, Rewriter rewriter)
+    {
+        if (match.HasRotary) return "rotary q/k with a Where causal mask: MultiHeadAttention is only emitted for additive masks";
+        // unidirectional=1 is only right for a proven causal mask.
+        if (match.Mask is not ScoreMask.Causal) return "the Where before Softmax is not a causal mask";
+        return SelfAttentionMatcher.Check(match, analysis.Facts);
+    }
 
     protected override void Rewrite(SelfAttentionMatch match, Rewriter rewriter) => AttentionBuilder.Emit(match, rewriter, unidirectional: true);
 }

@@ -90,7 +90,7 @@ public sealed record HeadTensor(LinearProjection Projection, long ColumnStart, l
         var source = reshape.Input(0)!;
         long start = 0;
         var split = Patterns.Producer(source, "Split");
-        var projection = LinearProjection.Find(split?.Input(0) ?? source);
+        var projection = LinearProjection.Find(split?.Input(0) ?? source, facts);
         if (projection.Value is not { } proj) return Match<HeadTensor>.Miss(projection.Reason ?? "no projection");
         if (split is not null)
         {
@@ -149,7 +149,7 @@ public sealed record HeadTensor(LinearProjection Projection, long ColumnStart, l
             return Match<HeadTensor>.Miss("num_heads cannot be derived: packed Reshape shape is not [B, S, parts, heads, head_size] with constant sizes");
         long parts = target[2].Value!.Value, heads = target[3].Value!.Value, headSize = target[4].Value!.Value;
         if (index < 0 || index >= parts) return Match<HeadTensor>.Miss("packed QKV Gather index is out of range");
-        var projection = LinearProjection.Find(reshape.Input(0)!);
+        var projection = LinearProjection.Find(reshape.Input(0)!, facts);
         if (projection.Value is not { } proj) return Match<HeadTensor>.Miss(projection.Reason ?? "no projection");
         if (proj.OutFeatures != parts * heads * headSize) return Match<HeadTensor>.Miss($"projection width {proj.OutFeatures} is not parts·heads·head_size");
         if (proj.Input.Shape is not { Rank: 3 } x) return Match<HeadTensor>.Miss("attention input is not known to be 3-D");

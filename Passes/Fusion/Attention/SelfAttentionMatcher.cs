@@ -60,13 +60,15 @@ public static class SelfAttentionMatcher
     }
 
     /// <summary>
-    /// Whether the head merge at <paramref name="reshape"/> leads back to a Softmax of a Where, or of a Where plus a
-    /// padding mask (a causal candidate).
+    /// Whether the head merge at <paramref name="reshape"/> leads back to a Softmax of a Where, or of a Where over the
+    /// scaled scores plus a padding mask (a causal candidate). An additive mask that a Where computed is not one.
     /// </summary>
     public static bool SoftmaxReadsWhere(Node reshape) =>
         Spine(reshape) is { } spine && spine.Softmax.Input(0) is { } logits
         && (Patterns.Producer(logits, "Where") is not null
-            || Patterns.Producer(logits, "Add") is { } add && (Patterns.Producer(add.Input(0), "Where") ?? Patterns.Producer(add.Input(1), "Where")) is not null);
+            || Patterns.Producer(logits, "Add") is { } add && !IsScaledScores(add.Input(0)!) && !IsScaledScores(add.Input(1)!)
+               && new[] { add.Input(0), add.Input(1) }.Any(operand => Patterns.Producer(operand, "Where") is { } where
+                   && (IsScaledScores(where.Input(1)!) || IsScaledScores(where.Input(2)!))));
 
     /// <summary>Whether the values at the head merge <paramref name="reshape"/> are a Concat (cached past values: GPT-2 with past_key_values).</summary>
     public static bool ReadsPast(Node reshape) => Spine(reshape) is { } spine && Patterns.Producer(spine.Context.Input(1), "Concat") is not null;

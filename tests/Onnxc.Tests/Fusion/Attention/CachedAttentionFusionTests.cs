@@ -5,6 +5,7 @@ using Onnxc.Passes;
 using Onnxc.Passes.Fusion.Attention;
 using Onnxc.Samples;
 using Onnxc.Tests.Passes;
+using Onnxc.Tests.Support;
 
 namespace Onnxc.Tests.Fusion.Attention;
 
@@ -96,6 +97,61 @@ public class CachedAttentionFusionTests
         var file = Temp("padded.npz");
         NpzFormat.Write(file, inputs);
         var report = ModelVerifier.Verify(SampleFiles.Get("gpt2-tiny-past"), Fused.Value, new VerifyOptions { InputsPath = file, Tolerance = Fp32 });
+        Assert.True(report.Passed, string.Join("; ", report.Outputs.Where(o => !o.Passed).Select(o => $"{o.Name}: {o.Reason}")));
+    }
+
+    [Theory]
+    [InlineData(1, 37, 2)]
+    [InlineData(16, 0, 2)]
+    public void Hf_conv1d_projections_fuse_and_match(long sequence, long past, long batch)
+    {
+        // HuggingFace's Conv1D as exported: Reshape(x, [-1, C]) -> Gemm -> Reshape(x.size()[:-1] + (N,)).
+        var folder = Directory.CreateTempSubdirectory("onnxc-kv-conv1d-").FullName;
+        var original = Path.Combine(folder, "gpt2-tiny-past-conv1d.onnx");
+        using (var model = Gpt2PastBuilder.Build(Config, projections: Projection.Conv1D))
+        {
+            Assert.Equal(4 * Config.Layers, model.Graph.Nodes.Count(n => n.Is("Gemm")));
+            OnnxExporter.Save(model, original);
+            Assert.Equal(Config.Layers, RunO2(model, new PassContext()).GetValueOrDefault("cached-attention"));
+            OnnxExporter.Save(model, Path.Combine(folder, "fused.onnx"));
+        }
+        var dims = new Dictionary<string, long>
+        {
+            [Gpt2PastBuilder.Batch] = batch,
+            [Gpt2PastBuilder.Sequence] = sequence,
+            [Gpt2PastBuilder.Past] = past,
+            [Gpt2PastBuilder.Total] = past + sequence,
+        };
+        var report = ModelVerifier.Verify(original, Path.Combine(folder, "fused.onnx"), new VerifyOptions { Samples = 2, Dims = dims, Tolerance = Fp32 });
+        Assert.True(report.Passed, string.Join("; ", report.Outputs.Where(o => !o.Passed).Select(o => $"{o.Name}: {o.Reason}")));
+        // Same weights as the MatMul layout: the two exports compute the same outputs.
+        var same = ModelVerifier.Verify(SampleFiles.Get("gpt2-tiny-past"), original, new VerifyOptions { Samples = 1, Dims = dims, Tolerance = Fp32 });
+        Assert.True(same.Passed, string.Join("; ", same.Outputs.Where(o => !o.Passed).Select(o => $"{o.Name}: {o.Reason}")));
+    }
+
+    [Fact]
+    public void Hf_causal_attention_with_padding_and_no_past_runs_as_attention_in_ort()
+    {
+        // The golden's graph through ORT: Attention with unidirectional=1, attention_bias and mask_filter_value.
+        var text = File.ReadAllText(Path.Combine(SharedData.ProjectRoot, "tests", "Onnxc.Tests", "Golden", "attention", "gpt2_causal_padding.onnxtxt"));
+        var folder = Directory.CreateTempSubdirectory("onnxc-hf-causal-").FullName;
+        var original = Path.Combine(folder, "original.onnx");
+        using (var model = Onnxc.Ir.Text.IrParser.ParseModel(text))
+        {
+            OnnxExporter.Save(model, original);
+            new PassManager(Pipelines.FromNames(new[] { "fuse-attention" })) { Verifier = PassVerification.FirstError }.Run(model);
+            Assert.Single(model.Graph.Nodes, n => n.Is("Attention", AttentionBuilder.MicrosoftDomain));
+            OnnxExporter.Save(model, Path.Combine(folder, "fused.onnx"));
+        }
+        // Padding of key 0 (-inf-like) makes query 0's row all-masked: mask_filter_value must reproduce it too.
+        var inputs = Path.Combine(folder, "inputs.npz");
+        var random = new Random(1);
+        NpzFormat.Write(inputs, new KeyValuePair<string, Tensor>[]
+        {
+            new("x", Tensor.FromArray(Enumerable.Range(0, 32).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray(), 1, 4, 8)),
+            new("padding", Tensor.FromArray(new[] { float.MinValue, 0f, 0f, 0f }, 1, 1, 1, 4)),
+        });
+        var report = ModelVerifier.Verify(original, Path.Combine(folder, "fused.onnx"), new VerifyOptions { InputsPath = inputs, Tolerance = Fp32 });
         Assert.True(report.Passed, string.Join("; ", report.Outputs.Where(o => !o.Passed).Select(o => $"{o.Name}: {o.Reason}")));
     }
 
