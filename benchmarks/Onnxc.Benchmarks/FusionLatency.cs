@@ -73,6 +73,9 @@ public static class FusionLatency
         yield return new Subject("gpt2-tiny-past-decode", f => Sample("gpt2-tiny-past", f), PastDims(sequence: 1, past: 127));
         yield return new Subject("vit-mnist", _ => Shared("vit-mnist"), new Dictionary<string, long> { ["batch"] = 1 });
         yield return new Subject("chargpt-fortunes", _ => Shared("chargpt-fortunes"), text);
+        // PP-OCRv4 rec (Paddle2ONNX) on its reference input's shape: one 48 × 320 text line.
+        yield return new Subject("ppocrv4-rec", _ => Shared("ppocrv4-rec", "ch_PP-OCRv4_rec_infer.onnx"),
+            new Dictionary<string, long> { ["p2o.DynamicDimension.0"] = 1, ["p2o.DynamicDimension.1"] = 320 });
     }
 
     private static Dictionary<string, long> PastDims(long sequence, long past) => new()
@@ -91,11 +94,11 @@ public static class FusionLatency
         return path;
     }
 
-    private static string Shared(string name)
+    private static string Shared(string name, string file = "model.onnx")
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            var candidate = Path.Combine(dir.FullName, "shared", "models", name, "model.onnx");
+            var candidate = Path.Combine(dir.FullName, "shared", "models", name, file);
             if (File.Exists(candidate)) return candidate;
         }
         throw new FileNotFoundException($"shared model '{name}' not found above {AppContext.BaseDirectory}");
