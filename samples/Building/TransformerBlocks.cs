@@ -47,6 +47,19 @@ public static class TransformerBlocks
         return e.Op("Add", e.Weights.Bias(e.ParameterPrefix + "bias", outFeatures), product);
     }
 
+    /// <summary>
+    /// HuggingFace's Conv1D (GPT-2's projections) as the exporter writes torch.addmm: Reshape(x, [−1, x.size(−1)]) →
+    /// Gemm(x, W[in, out], b) → Reshape to x.size()[:−1] + (out,). Same weight names as <see cref="Linear"/>.
+    /// </summary>
+    public static Value Conv1D(this GraphEmitter e, Value x, long inFeatures, long outFeatures, float std = WeightFactory.InitStd)
+    {
+        var flat = e.Op("Reshape", x, e.ShapeOf(-1L, e.Dim(x, -1)));
+        var weight = e.Weights.MatMulWeight(inFeatures, outFeatures, std);
+        var bias = e.Weights.Bias(e.ParameterPrefix + "bias", outFeatures);
+        var product = e.Op("Gemm", new[] { flat, weight, bias }, Attribute.Float("alpha", 1f), Attribute.Float("beta", 1f));
+        return e.Op("Reshape", product, e.ShapeOf(e.Dim(x, 0), e.Dim(x, 1), outFeatures));
+    }
+
     /// <summary>A linear layer on a 2-D activation, which the exporter writes as Gemm(x, W[out,in], b, transB=1).</summary>
     public static Value Gemm(this GraphEmitter e, Value x, long inFeatures, long outFeatures)
     {

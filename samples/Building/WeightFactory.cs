@@ -50,6 +50,14 @@ public sealed class WeightFactory
         return _graph.AddInitializer(name, new DenseTensor(DataType.Float, dims, bytes));
     }
 
+    /// <summary>A bool initializer whose elements a callback sets (HuggingFace's registered tril buffers are torch.bool).</summary>
+    public Value BoolMask(string name, Action<Span<bool>> fill, params long[] dims)
+    {
+        var bytes = new byte[checked((int)dims.Aggregate(1L, (n, d) => checked(n * d)))];
+        fill(MemoryMarshal.Cast<byte, bool>(bytes.AsSpan()));
+        return _graph.AddInitializer(name, new DenseTensor(DataType.Bool, dims, bytes));
+    }
+
     /// <summary>
     /// A second initializer holding <paramref name="source"/> [rows, cols] transposed to [cols, rows]: how the exporter
     /// writes a tied LM head (the embedding is folded into a separate MatMul weight).

@@ -12,34 +12,59 @@ public static class Gpt2Builder
     /// <summary>Builds the model: input input_ids int64 [batch, sequence ≤ Context]; output logits float [batch, sequence, vocab].</summary>
     public static Model Build(Gpt2Config config, int seed = 0, int opset = SampleOpsets.Default)
     {
+        var (graph, e) = Begin(config, seed, opset);
+        var ids = graph.AddInput(new Value("input_ids", SampleOpsets.Tensor(DataType.Int64, "batch", "sequence")));
+        Decoder(e, config, ids,
+            positions: () => e.Op("Range", new[] { e.ConstScalar(0), e.Op("Cast", e.Dim(ids, 1), Attribute.Int("to", (long)DataType.Int64)), e.ConstScalar(1) }),
+            attention: () =>
+            {
+                var causal = e.Weights.Computed("h.0.attn.bias", m => FillLowerTriangle(m, config.Context), 1, 1, config.Context, config.Context);
+                return (layer, normed, residualStd) =>
+                {
+                    // The exporter stores the shared buffer once; later layers read it through Identity.
+                    var mask = layer == 0 ? causal : e.Op("Identity", causal);
+                    return Attention(e, config, normed, mask, residualStd);
+                };
+            });
+        return SampleOpsets.CreateModel(graph, opset);
+    }
+
+    /// <summary>A graph named "gpt2" and its emitter, after validating the config and opset.</summary>
+    internal static (Graph Graph, GraphEmitter Emitter) Begin(Gpt2Config config, int seed, int opset)
+    {
         config.Validate();
         SampleOpsets.Validate(opset);
         var graph = new Graph("gpt2");
-        var e = new GraphEmitter(graph, opset, new WeightFactory(graph, seed));
-        var ids = graph.AddInput(new Value("input_ids", SampleOpsets.Tensor(DataType.Int64, "batch", "sequence")));
+        return (graph, new GraphEmitter(graph, opset, new WeightFactory(graph, seed)));
+    }
+
+    /// <summary>
+    /// The decoder stack shared by both layouts: token + position embeddings (<paramref name="positions"/> emits the
+    /// position ids), pre-LN blocks whose attention the function <paramref name="attention"/> returns emits (layer,
+    /// normed input, residual std), final LN and the tied LM head → "logits". The callbacks run where the exporter
+    /// writes their nodes; weights have the same names in both layouts, so a seed gives both the same weights.
+    /// </summary>
+    internal static void Decoder(GraphEmitter e, Gpt2Config config, Value ids, Func<Value> positions, Func<Func<int, Value, float, Value>> attention,
+        Projection? linear = null)
+    {
+        linear ??= Projection.MatMul;
         var wte = e.Weights.Normal("wte.weight", 0f, WeightFactory.InitStd, config.VocabSize, config.Hidden);
         var wpe = e.Weights.Normal("wpe.weight", 0f, WeightFactory.InitStd, config.Context, config.Hidden);
-
         var tokens = e.Op("Gather", wte, ids, Attribute.Int("axis", 0));
-        var length = e.Op("Cast", e.Dim(ids, 1), Attribute.Int("to", (long)DataType.Int64));
-        var positions = e.Op("Range", new[] { e.ConstScalar(0), length, e.ConstScalar(1) });
-        var x = e.Op("Add", tokens, e.Op("Gather", wpe, positions, Attribute.Int("axis", 0)));
-
-        var causal = e.Weights.Computed("h.0.attn.bias", m => FillLowerTriangle(m, config.Context), 1, 1, config.Context, config.Context);
+        var x = e.Op("Add", tokens, e.Op("Gather", wpe, positions(), Attribute.Int("axis", 0)));
+        var layerAttention = attention();
         // GPT-2's residual projections start smaller (0.02/√(2·layers)) so the residual stream stays O(1) with depth.
         float residualStd = WeightFactory.InitStd / MathF.Sqrt(2f * config.Layers);
         for (int i = 0; i < config.Layers; i++)
         {
             using (e.Scope($"h.{i}"))
             {
-                // The exporter stores the shared buffer once; later layers read it through Identity.
-                var mask = i == 0 ? causal : e.Op("Identity", causal);
-                Value normed, attention, mlp;
+                Value normed, attended, mlp;
                 using (e.Scope("ln_1")) normed = e.LayerNorm(x, config.Hidden, config.LayerNormEps);
-                using (e.Scope("attn")) attention = Attention(e, config, normed, mask, residualStd);
-                x = e.Op("Add", x, attention);
+                using (e.Scope("attn")) attended = layerAttention(i, normed, residualStd);
+                x = e.Op("Add", x, attended);
                 using (e.Scope("ln_2")) normed = e.LayerNorm(x, config.Hidden, config.LayerNormEps);
-                using (e.Scope("mlp")) mlp = Mlp(e, config, normed, residualStd);
+                using (e.Scope("mlp")) mlp = Mlp(e, config, normed, residualStd, linear);
                 x = e.Op("Add", x, mlp);
             }
         }
@@ -47,7 +72,6 @@ public static class Gpt2Builder
         Value logits;
         using (e.Scope("lm_head")) logits = e.Op("MatMul", x, e.Weights.TransposedCopy(wte));
         e.MarkOutput(logits, "logits", SampleOpsets.Tensor(DataType.Float, "batch", "sequence", config.VocabSize));
-        return SampleOpsets.CreateModel(graph, opset);
     }
 
     private static Value Attention(GraphEmitter e, Gpt2Config c, Value x, Value causal, float residualStd)
@@ -79,12 +103,12 @@ public static class Gpt2Builder
         using (e.Scope("c_proj")) return e.Linear(y, c.Hidden, c.Hidden, std: residualStd);
     }
 
-    private static Value Mlp(GraphEmitter e, Gpt2Config c, Value x, float residualStd)
+    private static Value Mlp(GraphEmitter e, Gpt2Config c, Value x, float residualStd, Projection linear)
     {
         Value hidden;
-        using (e.Scope("c_fc")) hidden = e.Linear(x, c.Hidden, c.Inner);
+        using (e.Scope("c_fc")) hidden = linear.Emit(e, x, c.Hidden, c.Inner, WeightFactory.InitStd);
         hidden = e.GeluTanh(hidden);
-        using (e.Scope("c_proj")) return e.Linear(hidden, c.Inner, c.Hidden, std: residualStd);
+        using (e.Scope("c_proj")) return linear.Emit(e, hidden, c.Inner, c.Hidden, residualStd);
     }
 
     private static void FillLowerTriangle(Span<float> mask, int size)
@@ -94,4 +118,12 @@ public static class Gpt2Builder
             mask.Slice(row * size, row + 1).Fill(1f);
         }
     }
+}
+
+/// <summary>How a GPT-2 sample writes its projections: nanoGPT's MatMul + Add, or HuggingFace's Conv1D (Reshape → Gemm → Reshape).</summary>
+public sealed record Projection(Func<GraphEmitter, Value, long, long, float, Value> Emit)
+{
+    public static Projection MatMul { get; } = new((e, x, inFeatures, outFeatures, std) => e.Linear(x, inFeatures, outFeatures, std: std));
+
+    public static Projection Conv1D { get; } = new((e, x, inFeatures, outFeatures, std) => e.Conv1D(x, inFeatures, outFeatures, std));
 }

@@ -24,11 +24,20 @@ public static class AttentionBuilder
         var w = rewriter.Constant(hint + "_qkv_weight", Tensor.FromArray(weights, inFeatures, packed));
         var b = rewriter.Constant(hint + "_qkv_bias", Tensor.FromArray(bias, packed));
 
-        Value? attentionBias = m.Mask is ScoreMask.Additive additive ? FullMask(additive.Mask, m.Input, rewriter) : null;
+        var padding = m.Mask switch
+        {
+            ScoreMask.Additive additive => additive.Mask,
+            ScoreMask.Causal { Padding: { } causalPadding } => causalPadding.Mask,
+            _ => null,
+        };
+        Value? attentionBias = padding is null ? null : FullMask(padding, m.Input, rewriter);
         var inputs = new List<Value?> { m.Input, w, b };
         if (attentionBias is not null) inputs.AddRange(new Value?[] { null, null, attentionBias });
         var attributes = new List<Attribute> { Attribute.Int("num_heads", m.Heads), Attribute.Float("scale", (float)m.Scale) };
         if (unidirectional) attributes.Add(Attribute.Int("unidirectional", 1));
+        // Causal positions get the Where's fill added on top of the padding mask, as in the original graph; without a
+        // padding mask the default filter is as exact and keeps the op as ORT's optimizer writes it.
+        if (m.Mask is ScoreMask.Causal { Padding: not null } causal) attributes.Add(Attribute.Float("mask_filter_value", (float)causal.Fill));
         var node = rewriter.Add("Attention", inputs, domain: MicrosoftDomain, attributes: attributes, name: hint + "_Attention");
         rewriter.Replace(m.MergeReshape.Output(0), node.Output(0));
         rewriter.RemoveIfUnused(m.AllNodes);

@@ -15,7 +15,7 @@ public sealed class FuseAttention(AttentionAnalysis analysis) : RewriteRule<Self
 
     protected override Match<SelfAttentionMatch> Find(Node root)
     {
-        if (SelfAttentionMatcher.SoftmaxReadsWhere(root)) return Match<SelfAttentionMatch>.None;
+        if (SelfAttentionMatcher.SoftmaxReadsWhere(root) || SelfAttentionMatcher.ReadsPast(root)) return Match<SelfAttentionMatch>.None;
         var found = SelfAttentionMatcher.Find(root, analysis.Facts);
         // Rotated q/k are FuseRotaryAttention's.
         return found.Value is { HasRotary: true } ? Match<SelfAttentionMatch>.None : found;

@@ -15,12 +15,19 @@ public sealed class FuseCausalAttention(AttentionAnalysis analysis) : RewriteRul
 
     protected override Match<SelfAttentionMatch> Find(Node root)
     {
-        // Only attention whose Softmax reads a Where is this rule's; the other rule reports the rest.
-        return SelfAttentionMatcher.SoftmaxReadsWhere(root) ? SelfAttentionMatcher.Find(root, analysis.Facts) : Match<SelfAttentionMatch>.None;
+        // Only attention whose Softmax reads a Where (and has no past: cached-attention's) is this rule's; the other
+        // rules report the rest.
+        return SelfAttentionMatcher.SoftmaxReadsWhere(root) && !SelfAttentionMatcher.ReadsPast(root)
+            ? SelfAttentionMatcher.Find(root, analysis.Facts) : Match<SelfAttentionMatch>.None;
     }
 
-    protected override string? Check(SelfAttentionMatch match, Rewriter rewriter) =>
-        match.HasRotary ? "rotary q/k with a Where causal mask: MultiHeadAttention is only emitted for additive masks" : SelfAttentionMatcher.Check(match, analysis.Facts);
+    protected override string? Check(SelfAttentionMatch match, Rewriter rewriter)
+    {
+        if (match.HasRotary) return "rotary q/k with a Where causal mask: MultiHeadAttention is only emitted for additive masks";
+        // unidirectional=1 is only right for a proven causal mask.
+        if (match.Mask is not ScoreMask.Causal) return "the Where before Softmax is not a causal mask";
+        return SelfAttentionMatcher.Check(match, analysis.Facts);
+    }
 
     protected override void Rewrite(SelfAttentionMatch match, Rewriter rewriter) => AttentionBuilder.Emit(match, rewriter, unidirectional: true);
 }

@@ -16,7 +16,7 @@ public sealed class FuseRotaryAttention(AttentionAnalysis analysis) : RewriteRul
 
     protected override Match<SelfAttentionMatch> Find(Node root)
     {
-        if (SelfAttentionMatcher.SoftmaxReadsWhere(root)) return Match<SelfAttentionMatch>.None;
+        if (SelfAttentionMatcher.SoftmaxReadsWhere(root) || SelfAttentionMatcher.ReadsPast(root)) return Match<SelfAttentionMatch>.None;
         var found = SelfAttentionMatcher.Find(root, analysis.Facts);
         // Only report on attention that is rotary; the plain rule reports the rest.
         return found.Value is { HasRotary: true } ? found : Match<SelfAttentionMatch>.None;

@@ -7,10 +7,11 @@ namespace Onnxc.Passes.Fusion.Attention;
 /// A per-head view of a projection's output: columns [<see cref="ColumnStart"/>, +Heads·HeadSize) of
 /// <see cref="Projection"/>, split into heads by the exporter's Reshape/Transpose (or Split, or packed 5-D Gather) chain.
 /// <see cref="Flat"/> is the [B, S, Heads·HeadSize] tensor the split starts from (null for packed QKV);
-/// <see cref="Rotary"/> is a com.microsoft RotaryEmbedding applied to the heads, if any.
+/// <see cref="Rotary"/> is a com.microsoft RotaryEmbedding applied to the heads, if any; <see cref="Past"/> the
+/// cached [B, H, P, D] keys or values the new heads are appended to by <see cref="PastConcat"/> (GPT-2 with past).
 /// </summary>
 public sealed record HeadTensor(LinearProjection Projection, long ColumnStart, long Heads, long HeadSize, IReadOnlyList<Node> Nodes,
-    Value? Flat = null, Node? Rotary = null)
+    Value? Flat = null, Node? Rotary = null, Value? Past = null, Node? PastConcat = null)
 {
     public long Width => Heads * HeadSize;
 
@@ -27,7 +28,9 @@ public sealed record HeadTensor(LinearProjection Projection, long ColumnStart, l
             return FromReshape(transpose.Input(0)!, facts, transpose);
         }
         if (Patterns.Producer(value, "Gather") is { } gather) return FromPacked(gather, facts);
-        return Match<HeadTensor>.Miss("head tensor is not produced by Transpose or Gather");
+        if (Patterns.Producer(value, "Concat") is { } concat) return FromPast(concat, facts);
+        if (Patterns.Producer(value, "Squeeze") is { } squeeze) return FromSlicedPacked(squeeze, facts);
+        return Match<HeadTensor>.Miss("head tensor is not produced by Transpose, Gather, Squeeze or Concat");
     }
 
     /// <summary>Matches a [B, H, D, S] key tensor: Transpose(0,2,3,1) of Reshape [B, S, H, D], or Transpose(0,1,3,2) of a head tensor.</summary>
@@ -36,7 +39,9 @@ public sealed record HeadTensor(LinearProjection Projection, long ColumnStart, l
         if (Patterns.Producer(value, "Transpose") is not { } transpose) return Match<HeadTensor>.Miss("key is not transposed by a Transpose");
         if (Perm(transpose, 0, 2, 3, 1)) return FromReshape(transpose.Input(0)!, facts, transpose);
         if (!Perm(transpose, 0, 1, 3, 2)) return Match<HeadTensor>.Miss("key Transpose is neither (0,2,3,1) nor (0,1,3,2)");
-        if (!SelfAttentionMatcher.ReadOnlyBy(transpose.Input(0)!, transpose)) return Match<HeadTensor>.Miss("key heads have other readers");
+        // Concatenated keys are also the present output; FromPast checks their readers.
+        bool past = Patterns.Producer(transpose.Input(0), "Concat") is not null;
+        if (!past && !SelfAttentionMatcher.ReadOnlyBy(transpose.Input(0)!, transpose)) return Match<HeadTensor>.Miss("key heads have other readers");
         var inner = FindHeadsFirst(transpose.Input(0)!, facts);
         return inner.Value is { } heads ? heads with { Nodes = heads.Nodes.Append(transpose).ToList() } : inner;
     }
@@ -51,6 +56,23 @@ public sealed record HeadTensor(LinearProjection Projection, long ColumnStart, l
         if (inner.Value is not { } found) return inner;
         if (found.Rotary is not null) return Match<HeadTensor>.Miss("RotaryEmbedding is applied twice");
         return found with { Rotary = rotary, Nodes = found.Nodes.Prepend(rotary).ToList() };
+    }
+
+    /// <summary>
+    /// Concat(past [B, H, P, D], heads [B, H, S, D]) on the sequence axis: the cached keys/values with the new ones
+    /// appended (HuggingFace's torch.cat((past_key, key), dim=-2)). The result may also be a graph output (the present).
+    /// </summary>
+    private static Match<HeadTensor> FromPast(Node concat, ShapeFacts facts)
+    {
+        if (concat.Inputs.Count != 2 || concat.Input(0) is not { } past || concat.Input(1) is not { } heads)
+            return Match<HeadTensor>.Miss("cached heads are not a Concat of the past and the new heads");
+        long axis = concat.GetInt("axis", 0);
+        if (axis != 2 && axis != -2) return Match<HeadTensor>.Miss($"past Concat is on axis {axis}, not the sequence axis 2");
+        if (!SelfAttentionMatcher.ReadOnlyBy(heads, concat)) return Match<HeadTensor>.Miss("new heads have readers besides the past Concat");
+        var inner = FindHeadsFirst(heads, facts);
+        if (inner.Value is not { } found) return inner;
+        if (found.Past is not null) return Match<HeadTensor>.Miss("heads are concatenated to a past twice");
+        return found with { Past = past, PastConcat = concat, Nodes = found.Nodes.Prepend(concat).ToList() };
     }
 
     /// <summary>Whether a Transpose has exactly the given permutation.</summary>
@@ -68,7 +90,7 @@ public sealed record HeadTensor(LinearProjection Projection, long ColumnStart, l
         var source = reshape.Input(0)!;
         long start = 0;
         var split = Patterns.Producer(source, "Split");
-        var projection = LinearProjection.Find(split?.Input(0) ?? source);
+        var projection = LinearProjection.Find(split?.Input(0) ?? source, facts);
         if (projection.Value is not { } proj) return Match<HeadTensor>.Miss(projection.Reason ?? "no projection");
         if (split is not null)
         {
@@ -88,19 +110,51 @@ public sealed record HeadTensor(LinearProjection Projection, long ColumnStart, l
         if (gather.GetInt("axis", 0) != 0) return Match<HeadTensor>.Miss("packed QKV Gather is not on axis 0");
         if (Patterns.ConstantTensor(gather.Input(1)) is not { Rank: 0 } || Patterns.ScalarConstant(gather.Input(1)) is not { } index)
             return Match<HeadTensor>.Miss("packed QKV Gather index is not a scalar constant");
-        if (Patterns.Producer(gather.Input(0), "Transpose") is not { } transpose || !Perm(transpose, 2, 0, 3, 1, 4))
+        return FromPackedPart(gather.Input(0)!, (long)index, new[] { gather }, facts);
+    }
+
+    /// <summary>
+    /// Paddle2ONNX's packed part: Squeeze(axis 0) of Slice(axis 0, [i, i + 1)) of the Transpose(2,0,3,1,4), the same
+    /// as Gather(i) on axis 0.
+    /// </summary>
+    private static Match<HeadTensor> FromSlicedPacked(Node squeeze, ShapeFacts facts)
+    {
+        long[]? axes = squeeze.GetInts("axes") ?? (squeeze.Input(1) is { } a ? Patterns.ConstantTensor(a)?.ToArray<long>() : null);
+        if (axes is not [0]) return Match<HeadTensor>.Miss("head tensor Squeeze is not of axis 0");
+        if (Patterns.Producer(squeeze.Input(0), "Slice") is not { } slice) return Match<HeadTensor>.Miss("head tensor is a Squeeze of no Slice");
+        if (SliceBounds(slice, facts) is not ([0], [var start], [var end], null or [1]) || end != start + 1)
+            return Match<HeadTensor>.Miss("packed QKV Slice does not take one part [i, i + 1) of axis 0");
+        return FromPackedPart(slice.Input(0)!, start, new[] { squeeze, slice }, facts);
+    }
+
+    /// <summary>The constant axes, starts, ends and steps of a Slice (attributes before opset 10, inputs after).</summary>
+    public static (long[] Axes, long[] Starts, long[] Ends, long[]? Steps)? SliceBounds(Node slice, ShapeFacts facts)
+    {
+        if (slice.GetInts("starts") is { } starts && slice.GetInts("ends") is { } ends)
+            return (slice.GetInts("axes") ?? Enumerable.Range(0, starts.Length).Select(i => (long)i).ToArray(), starts, ends, null);
+        static long[]? Static(Dim[]? dims) => dims is not null && dims.All(d => d.IsStatic) ? dims.Select(d => d.Value!.Value).ToArray() : null;
+        if (Static(facts.Elements(slice.Input(1))) is not { } s || Static(facts.Elements(slice.Input(2))) is not { } e) return null;
+        var axes = slice.Input(3) is { } ax ? Static(facts.Elements(ax)) : Enumerable.Range(0, s.Length).Select(i => (long)i).ToArray();
+        var steps = slice.Input(4) is { } st ? Static(facts.Elements(st)) : null;
+        if (axes is null || (slice.Input(4) is not null && steps is null)) return null;
+        return (axes, s, e, steps);
+    }
+
+    private static Match<HeadTensor> FromPackedPart(Value packed, long index, IEnumerable<Node> partNodes, ShapeFacts facts)
+    {
+        if (Patterns.Producer(packed, "Transpose") is not { } transpose || !Perm(transpose, 2, 0, 3, 1, 4))
             return Match<HeadTensor>.Miss("packed QKV is not Transpose(2,0,3,1,4)");
         if (Patterns.Producer(transpose.Input(0), "Reshape") is not { } reshape) return Match<HeadTensor>.Miss("packed QKV is not a Reshape");
         if (facts.Elements(reshape.Input(1)) is not { Length: 5 } target || !target[2].IsStatic || !target[3].IsStatic || !target[4].IsStatic)
             return Match<HeadTensor>.Miss("num_heads cannot be derived: packed Reshape shape is not [B, S, parts, heads, head_size] with constant sizes");
         long parts = target[2].Value!.Value, heads = target[3].Value!.Value, headSize = target[4].Value!.Value;
         if (index < 0 || index >= parts) return Match<HeadTensor>.Miss("packed QKV Gather index is out of range");
-        var projection = LinearProjection.Find(reshape.Input(0)!);
+        var projection = LinearProjection.Find(reshape.Input(0)!, facts);
         if (projection.Value is not { } proj) return Match<HeadTensor>.Miss(projection.Reason ?? "no projection");
         if (proj.OutFeatures != parts * heads * headSize) return Match<HeadTensor>.Miss($"projection width {proj.OutFeatures} is not parts·heads·head_size");
         if (proj.Input.Shape is not { Rank: 3 } x) return Match<HeadTensor>.Miss("attention input is not known to be 3-D");
         if (facts.CheckReshape(reshape, new[] { x[0], x[1], Dim.Of(parts), Dim.Of(heads), Dim.Of(headSize) }, proj.Aliases) is { } reason) return Match<HeadTensor>.Miss(reason);
-        return new HeadTensor(proj, (long)index * heads * headSize, heads, headSize, new List<Node> { gather, transpose, reshape }.Concat(proj.Nodes).ToList());
+        return new HeadTensor(proj, index * heads * headSize, heads, headSize, partNodes.Concat(new[] { transpose, reshape }).Concat(proj.Nodes).ToList());
     }
 
     private static string? CheckBatchSequence(Node reshape, LinearProjection proj, ShapeFacts facts, long heads, long headSize)

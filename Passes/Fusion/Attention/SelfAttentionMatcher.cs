@@ -24,6 +24,7 @@ public static class SelfAttentionMatcher
         var (mask, scaled) = FindMask(softmax.Input(0)!, facts);
         if (mask.Reason is { } maskReason) return Miss(maskReason);
         if (mask.Value is ScoreMask.Additive additive) core.Add(additive.Add);
+        if (mask.Value is ScoreMask.Causal { Padding: { } padding }) core.Add(padding.Add);
 
         double scale = 1.0;
         Value scores = scaled;
@@ -41,19 +42,40 @@ public static class SelfAttentionMatcher
         if (!Patterns.HasSingleUse(scores) || !Patterns.HasSingleUse(scaled)) return Miss("attention scores have other readers");
         core.Add(qk);
 
-        var query = HeadTensor.FindHeadsFirst(qk.Input(0)!, facts);
+        // Paddle2ONNX scales the query heads before the product: (q·s)kᵀ = s·(qkᵀ).
+        Value queryHeads = qk.Input(0)!;
+        if (Patterns.Producer(queryHeads, "Mul") is { } queryScale && ScaleOperand(queryScale, out var qs, out var unscaled))
+        {
+            if (!Patterns.HasSingleUse(queryHeads)) return Miss("scaled query heads have other readers");
+            (scale, queryHeads) = (scale * qs, unscaled);
+            core.Add(queryScale);
+        }
+        var query = HeadTensor.FindHeadsFirst(queryHeads, facts);
         if (query.Value is not { } q) return Miss("query: " + query.Reason);
         var key = HeadTensor.FindKeyTransposed(qk.Input(1)!, facts);
         if (key.Value is not { } k) return Miss("key: " + key.Reason);
         var value = HeadTensor.FindHeadsFirst(context.Input(1)!, facts);
         if (value.Value is not { } v) return Miss("value: " + value.Reason);
-        return new SelfAttentionMatch(reshape, q, k, v, scale, mask.Value!, core);
+        return new SelfAttentionMatch(reshape, q, k, v, scale, mask.Value!, core, qk, context);
     }
 
-    /// <summary>Whether the head merge at <paramref name="reshape"/> leads back to a Softmax of a Where (a causal candidate).</summary>
+    /// <summary>
+    /// Whether the head merge at <paramref name="reshape"/> leads back to a Softmax of a Where, or of a Where over the
+    /// scaled scores plus a padding mask (a causal candidate). An additive mask that a Where computed is not one.
+    /// </summary>
     public static bool SoftmaxReadsWhere(Node reshape) =>
+        Spine(reshape) is { } spine && spine.Softmax.Input(0) is { } logits
+        && (Patterns.Producer(logits, "Where") is not null
+            || Patterns.Producer(logits, "Add") is { } add && !IsScaledScores(add.Input(0)!) && !IsScaledScores(add.Input(1)!)
+               && new[] { add.Input(0), add.Input(1) }.Any(operand => Patterns.Producer(operand, "Where") is { } where
+                   && (IsScaledScores(where.Input(1)!) || IsScaledScores(where.Input(2)!))));
+
+    /// <summary>Whether the values at the head merge <paramref name="reshape"/> are a Concat (cached past values: GPT-2 with past_key_values).</summary>
+    public static bool ReadsPast(Node reshape) => Spine(reshape) is { } spine && Patterns.Producer(spine.Context.Input(1), "Concat") is not null;
+
+    private static (Node Context, Node Softmax)? Spine(Node reshape) =>
         Patterns.Producer(reshape.Input(0), "Transpose") is { } merge && Patterns.Producer(merge.Input(0), "MatMul") is { } context
-        && Patterns.Producer(context.Input(0), "Softmax") is { } softmax && Patterns.Producer(softmax.Input(0), "Where") is not null;
+        && Patterns.Producer(context.Input(0), "Softmax") is { } softmax ? (context, softmax) : null;
 
     /// <summary>Conditions under which Attention(x, [Wq|Wk|Wv], [bq|bk|bv]) computes exactly the matched graph.</summary>
     public static string? Check(SelfAttentionMatch m, ShapeFacts facts)
@@ -62,13 +84,19 @@ public static class SelfAttentionMatcher
             return "q, k and v are not projections of the same input (cross-attention)";
         if (m.Key.Heads != m.Heads || m.Value.Heads != m.Heads || m.Key.HeadSize != m.Query.HeadSize || m.Value.HeadSize != m.Query.HeadSize)
             return "q, k and v differ in heads or head size";
+        if (m.Query.Past is not null) return "queries are concatenated to a past";
+        if ((m.Key.Past is null) != (m.Value.Past is null)) return "only one of keys and values is concatenated to a past";
         if (m.Input.Shape is not { Rank: 3 } x) return "attention input is not known to be 3-D";
         if (!ShapeFacts.SameDim(x[2], Dim.Of(m.Query.Projection.InFeatures))) return "attention input width does not match the projection weights";
         // The merged context [B, S, H, D] has the input's batch and sequence: q fixes them, and k, v share the input.
         var owners = m.Query.Projection.Aliases.Append(m.MergeReshape.Input(0)!).ToList();
         if (facts.CheckReshape(m.MergeReshape, new[] { x[0], x[1], Dim.Of(m.Hidden) }, owners) is { } reason) return "head merge: " + reason;
         if (m.Mask is ScoreMask.Additive additive && CheckAdditiveMask(additive.Mask) is { } maskReason) return maskReason;
-        if (m.Mask is ScoreMask.Causal causal && CausalMask.CheckSequence(causal, x[1], owners, facts) is { } causalReason) return causalReason;
+        if (m.Mask is ScoreMask.Causal causal)
+        {
+            if (CausalMask.CheckWindow(causal, m, x[1], owners, facts) is { } causalReason) return causalReason;
+            if (causal.Padding is { } padding && CheckAdditiveMask(padding.Mask) is { } paddingReason) return paddingReason;
+        }
         return null;
     }
 
@@ -78,6 +106,25 @@ public static class SelfAttentionMatcher
     /// </summary>
     public static bool ReadOnlyBy(Value value, Node reader) =>
         !value.IsGraphOutput && value.Uses.All(u => ReferenceEquals(u.Node, reader) || u.Node.Is("Shape"));
+
+    /// <summary>
+    /// The Shape nodes reading <paramref name="nodes"/>' outputs and the scalar arithmetic after them (the exporter's
+    /// Reshape targets): they die with the match, and removing them in the rewrite keeps the graph in order where a
+    /// matched value is now produced by the fused node.
+    /// </summary>
+    public static IEnumerable<Node> ShapeReaders(IEnumerable<Node> nodes)
+    {
+        var found = new HashSet<Node>();
+        var pending = new Stack<Node>(nodes.SelectMany(n => n.Outputs).SelectMany(o => o.Uses).Select(u => u.Node).Where(n => n.Is("Shape")));
+        while (pending.Count > 0 && found.Count < 256)
+        {
+            var node = pending.Pop();
+            if (!found.Add(node)) continue;
+            foreach (var use in node.Outputs.SelectMany(o => o.Uses))
+                if (use.Node is { Domain.Length: 0, OpType: "Gather" or "Unsqueeze" or "Squeeze" or "Concat" or "Cast" or "Sub" or "Add" or "Mul" or "Div" or "Slice" } next) pending.Push(next);
+        }
+        return found;
+    }
 
     private static Match<SelfAttentionMatch> Miss(string reason) => Match<SelfAttentionMatch>.Miss(reason);
 
@@ -100,19 +147,26 @@ public static class SelfAttentionMatcher
     /// <summary>Splits the Softmax input into the mask (if any) and the scaled scores it was applied to.</summary>
     private static (Match<ScoreMask> Mask, Value Scaled) FindMask(Value logits, ShapeFacts facts)
     {
-        if (Patterns.Producer(logits, "Where") is { } where)
-        {
-            var causal = CausalMask.Find(where, facts);
-            return (causal.Value is { } c ? c : Match<ScoreMask>.Miss(causal.Reason ?? "Where is not a causal mask"), CausalMask.Scores(where) ?? logits);
-        }
+        if (Patterns.Producer(logits, "Where") is { } where) return Causal(where, null, logits, facts);
         if (Patterns.Producer(logits, "Add") is { } add)
         {
             var (a, b) = (add.Input(0)!, add.Input(1)!);
             if (IsScaledScores(a)) return (new ScoreMask.Additive(b, add), a);
             if (IsScaledScores(b)) return (new ScoreMask.Additive(a, add), b);
+            // HuggingFace GPT-2: the padding mask is added after the causal Where.
+            if (Patterns.Producer(a, "Where") is { } whereA) return Causal(whereA, new ScoreMask.Additive(b, add), logits, facts);
+            if (Patterns.Producer(b, "Where") is { } whereB) return Causal(whereB, new ScoreMask.Additive(a, add), logits, facts);
             return (Match<ScoreMask>.Miss("Softmax input is an Add of neither operand the scaled scores"), logits);
         }
         return (new ScoreMask.None(), logits);
+    }
+
+    private static (Match<ScoreMask> Mask, Value Scaled) Causal(Node where, ScoreMask.Additive? padding, Value logits, ShapeFacts facts)
+    {
+        var causal = CausalMask.Find(where, facts);
+        if (causal.Value is not { } c) return (Match<ScoreMask>.Miss(causal.Reason ?? "Where is not a causal mask"), logits);
+        if (padding is not null && !Patterns.HasSingleUse(where.Output(0))) return (Match<ScoreMask>.Miss("causal Where output has readers besides the padding Add"), logits);
+        return (c with { Padding = padding }, c.Scores);
     }
 
     private static bool IsScaledScores(Value value) =>

@@ -68,9 +68,15 @@ public sealed class ShapeFacts
     /// one of <paramref name="owners"/> (Concat of Unsqueeze(Gather(Shape(owner), axis)) pieces, Casts allowed):
     /// the structural proof for dims that inference leaves unnamed.
     /// </summary>
-    public bool IsDimOf(Value shapeTensor, int index, IReadOnlyList<Value>? owners, int axis)
+    public bool IsDimOf(Value shapeTensor, int index, IReadOnlyList<Value>? owners, int axis) =>
+        Piece(shapeTensor, index) is { } piece && IsScalarDimOf(piece, owners, axis);
+
+    /// <summary>
+    /// The scalar that element <paramref name="index"/> of a run-time shape tensor comes from: the Concat piece
+    /// holding it, with Unsqueeze/Cast/Squeeze wrappers removed; null when that cannot be traced.
+    /// </summary>
+    public Value? Piece(Value shapeTensor, int index)
     {
-        if (owners is null || owners.Count == 0) return false;
         Value? piece = shapeTensor;
         if (shapeTensor.Producer is { OpType: "Concat" } concat)
         {
@@ -78,23 +84,46 @@ public sealed class ShapeFacts
             int offset = 0;
             foreach (var input in concat.Inputs)
             {
-                int length = input is null ? 0 : Elements(input)?.Length ?? (input.Producer is { OpType: "Unsqueeze" } ? 1 : -1);
-                if (length < 0) return false;
+                int length = input is null ? 0 : Elements(input)?.Length ?? (input.Producer is { OpType: "Unsqueeze" } ? 1
+                    : input.Shape is { Rank: 1 } vector && vector[0].IsStatic ? (int)vector[0].Value!.Value : -1);
+                if (length < 0) return null;
                 if (index < offset + length)
                 {
-                    if (length != 1) return false;
+                    if (length != 1) return null;
                     piece = input;
                     break;
                 }
                 offset += length;
             }
         }
-        else if (index != 0) return false;
+        else if (index != 0) return null;
         while (piece?.Producer is { OpType: "Unsqueeze" or "Cast" or "Squeeze" } wrapper) piece = wrapper.Input(0);
-        if (piece?.Producer is not { OpType: "Gather" } gather || gather.GetInt("axis", 0) != 0) return false;
-        if (gather.Input(0)?.Producer is not { OpType: "Shape" } shape || shape.GetInt("start", 0) != 0) return false;
-        if (Patterns.ScalarConstant(gather.Input(1)) is not { } at || at != axis) return false;
-        return owners.Any(o => ReferenceEquals(o, shape.Input(0)));
+        return piece;
+    }
+
+    /// <summary>
+    /// Whether a scalar is Gather(Shape(owner), axis) for one of <paramref name="owners"/>; a negative Gather index
+    /// counts from the end of the owner's rank (torch writes size(-2) that way).
+    /// </summary>
+    public bool IsScalarDimOf(Value scalar, IReadOnlyList<Value>? owners, int axis)
+    {
+        if (owners is null || owners.Count == 0) return false;
+        double at;
+        Value? shapeValue;
+        if (scalar.Producer is { OpType: "Gather" } gather && gather.GetInt("axis", 0) == 0 && Patterns.ScalarConstant(gather.Input(1)) is { } index)
+            (at, shapeValue) = (index, gather.Input(0));
+        else if (scalar.Producer is { OpType: "Slice" } slice && HeadTensor.SliceBounds(slice, this) is ([0], [var start], [var end], null or [1])
+                 && (end == start + 1 || start == -1 && end >= long.MaxValue / 2))
+            (at, shapeValue) = (start, slice.Input(0)); // Paddle2ONNX: Slice(Shape, [a, a + 1)) as a 1-element vector
+        else return false;
+        // Shape may be cast (Paddle2ONNX casts it to int32 and back); the dims are the same.
+        while (shapeValue?.Producer is { OpType: "Cast" } cast) shapeValue = cast.Input(0);
+        if (shapeValue?.Producer is not { OpType: "Shape" } shape || shape.GetInt("start", 0) != 0) return false;
+        var owner = owners.FirstOrDefault(o => ReferenceEquals(o, shape.Input(0)));
+        if (owner is null) return false;
+        if (at < 0 && (shape.GetAttribute("end") is not null || owner.Shape is not { } ownerShape)) return false;
+        if (at < 0) at += owner.Shape!.Rank;
+        return at == axis;
     }
 
     /// <summary>Whether two shapes provably hold the same number of elements (static product and matching symbols).</summary>

@@ -15,6 +15,8 @@ public class FusionAccuracyTests
     [InlineData("models/chargpt-fortunes/model.onnx", "models/chargpt-fortunes/x_test.npy")]
     [InlineData("models/openwakeword-hey-jarvis/hey_jarvis_v0.1.onnx", "models/openwakeword-hey-jarvis/inputs.npz")]
     [InlineData("models/silero-vad-v5/silero_vad_v5.onnx", "models/silero-vad-v5/inputs.npz")]
+    [InlineData("models/ppocrv4-rec/ch_PP-OCRv4_rec_infer.onnx", "models/ppocrv4-rec/inputs.npz")]
+    [InlineData("models/ppocrv4-rec/ch_PP-OCRv4_rec_infer.onnx", "models/ppocrv4-rec/inputs_2.npz")]
     public void O2_output_matches_the_original(string model, string inputs)
     {
         var original = SharedData.RequireOrSkip(model);

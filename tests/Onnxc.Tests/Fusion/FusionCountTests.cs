@@ -38,6 +38,9 @@ public class FusionCountTests
     [InlineData("models/openwakeword-hey-jarvis/hey_jarvis_v0.1.onnx", "LayerNormalization 4, Gemm 6")]
     // Silero VAD: its Pow/Sqrt is an STFT magnitude and its ReduceMean no LayerNorm: nothing fuses.
     [InlineData("models/silero-vad-v5/silero_vad_v5.onnx", "")]
+    // PP-OCRv4 rec (Paddle2ONNX, opset 9): the SVTR blocks' 4 LayerNorms and the final one; 7 swish (x·sigmoid(αx)),
+    // 2 of them in the MLPs and 5 in the conv stages. Its 2 attention blocks: AttentionFusionTests.
+    [InlineData("models/ppocrv4-rec/ch_PP-OCRv4_rec_infer.onnx", "LayerNormalization 5, com.microsoft::QuickGelu 7")]
     public void O2_fuses_the_expected_ops(string model, string expected)
     {
         var (fused, _) = FusionTestModels.LoadAndRun(model, "-O2");

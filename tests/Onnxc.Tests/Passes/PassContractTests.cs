@@ -16,7 +16,7 @@ namespace Onnxc.Tests.Passes;
 /// </summary>
 public class PassContractTests
 {
-    private static readonly string[] Samples = { "bert-tiny", "gpt2-tiny", "llama-tiny", "vit-tiny" };
+    private static readonly string[] Samples = { "bert-tiny", "gpt2-tiny", "gpt2-tiny-past", "llama-tiny", "vit-tiny" };
 
     private static readonly string[] RealModels =
     {
@@ -25,7 +25,14 @@ public class PassContractTests
         "models/openwakeword-hey-jarvis/hey_jarvis_v0.1.onnx",
     };
 
-    private static readonly IReadOnlyDictionary<string, long> Dims = new Dictionary<string, long> { ["batch"] = 2, ["sequence"] = 16 };
+    // gpt2-tiny-past also takes a 5-token cache.
+    private static readonly IReadOnlyDictionary<string, long> Dims = new Dictionary<string, long>
+    {
+        ["batch"] = 2,
+        ["sequence"] = 16,
+        [Gpt2PastBuilder.Past] = 5,
+        [Gpt2PastBuilder.Total] = 21,
+    };
 
     public static TheoryData<string, string> Cases()
     {

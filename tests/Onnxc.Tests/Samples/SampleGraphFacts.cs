@@ -33,7 +33,7 @@ internal static class SampleGraphFacts
     public static (long Parameters, long Buffers) ExpectedTinyCounts(SampleKind kind) => kind switch
     {
         SampleKind.Bert => (BertConfig.Tiny.ParameterCount, BertConfig.Tiny.BufferElementCount),
-        SampleKind.Gpt2 => (Gpt2Config.Tiny.ParameterCount, Gpt2Config.Tiny.BufferElementCount),
+        SampleKind.Gpt2 or SampleKind.Gpt2Past => (Gpt2Config.Tiny.ParameterCount, Gpt2Config.Tiny.BufferElementCount),
         SampleKind.Llama => (LlamaConfig.Tiny.ParameterCount, LlamaConfig.Tiny.BufferElementCount),
         SampleKind.Vit => (VitConfig.Tiny.ParameterCount, VitConfig.Tiny.BufferElementCount),
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),

@@ -14,6 +14,7 @@ public class SampleRuntimeTests
     [Theory]
     [InlineData("bert-tiny")]
     [InlineData("gpt2-tiny")]
+    [InlineData("gpt2-tiny-past")]
     [InlineData("llama-tiny")]
     [InlineData("vit-tiny")]
     public void Batch_rows_match_single_row_runs(string sample)
@@ -22,7 +23,7 @@ public class SampleRuntimeTests
         using var model = OnnxImporter.Load(path);
         using var runner = new OrtRunner(path);
         var generator = new GeneratorOptions { IntegerUpperBounds = GenerationHints.EmbeddingUpperBounds(model) };
-        var dims = new Dictionary<string, long> { ["batch"] = 2, ["sequence"] = 7 };
+        var dims = new Dictionary<string, long> { ["batch"] = 2, ["sequence"] = 7, [Onnxc.Samples.Gpt2PastBuilder.Past] = 3, [Onnxc.Samples.Gpt2PastBuilder.Total] = 10 };
         var batch = InputGenerator.Generate(runner.Inputs, 1, seed: 3, dims, generator)[0];
 
         var both = runner.Run(batch);

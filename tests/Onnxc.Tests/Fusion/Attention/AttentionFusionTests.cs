@@ -65,6 +65,31 @@ public class AttentionFusionTests
         AssertSameOutputs(original, model, new Dictionary<string, long> { ["batch"] = 3 });
     }
 
+    [Theory]
+    [InlineData("inputs", "outputs")]
+    [InlineData("inputs_2", "outputs_2")]
+    public void Ppocr_svtr_attention_fuses_and_matches_the_reference_outputs(string inputs, string outputs)
+    {
+        // Paddle2ONNX, opset 9: packed qkv parts by Slice + Squeeze, query scaled before q·kᵀ, Slice-of-Shape dims.
+        var original = SharedData.RequireOrSkip("models/ppocrv4-rec/ch_PP-OCRv4_rec_infer.onnx");
+        using var model = OnnxImporter.Load(original);
+        Assert.Equal(2, RunO2(model, new PassContext()).GetValueOrDefault("attention"));
+        Assert.DoesNotContain(model.Graph.Nodes, n => n.Is("Softmax") && n.Output(0).Shape is { Rank: 4 });
+        var candidate = Temp("ppocr.onnx");
+        OnnxExporter.Save(model, candidate);
+        var data = SharedData.RequireOrSkip($"models/ppocrv4-rec/{inputs}.npz");
+        var report = ModelVerifier.Verify(original, candidate, new VerifyOptions { InputsPath = data, Tolerance = Fp32 });
+        Assert.True(report.Passed, string.Join("; ", report.Outputs.Where(o => !o.Passed).Select(o => $"{o.Name}: {o.Reason}")));
+
+        // And against the reference outputs shipped with the model (computed by Paddle's own runtime export check).
+        using var runner = new OrtRunner(candidate);
+        var feed = InputSet.Load(data, runner.Inputs)[0];
+        var actual = ((TensorValue)runner.Run(feed).Single().Value!).Tensor;
+        var expected = NpzFormat.Read(SharedData.RequireOrSkip($"models/ppocrv4-rec/{outputs}.npz")).Single().Value;
+        var comparison = TensorComparer.Compare(expected, actual, Fp32, "softmax_11.tmp_0");
+        Assert.True(comparison.Passed, comparison.Reason);
+    }
+
     [Fact]
     public void Mask_buffer_that_is_not_lower_triangular_is_refused()
     {
