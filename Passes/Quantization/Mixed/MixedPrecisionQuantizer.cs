@@ -27,8 +27,14 @@ public sealed class MixedPrecisionQuantizer(MixedPrecisionOptions options, IMode
 
     public PassResult Run(Model model, PassContext context)
     {
-        var layers = QuantizableLayers(model);
         var notes = new List<string>();
+        // With int4 on the menu, a fused Attention's packed Q/K/V weight becomes three MatMuls (+ MultiHeadAttention):
+        // MatMulNBits cannot stand inside Attention, and each projection then gets its own precision.
+        if (options.Int4 is not null && new SplitAttentionProjections().Run(model, context).Counts.GetValueOrDefault("split-attention") is > 0 and var split)
+        {
+            notes.Add($"{split} fused attention(s) unpacked into Q/K/V MatMuls + MultiHeadAttention so their projections can be int4");
+        }
+        var layers = QuantizableLayers(model);
         var precisions = new List<Precision> { Precision.Fp32, Precision.Int8 };
         if (options.Int4 is not null)
         {

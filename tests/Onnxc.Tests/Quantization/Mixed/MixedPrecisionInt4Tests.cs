@@ -95,7 +95,7 @@ public class MixedPrecisionInt4Tests
     }
 
     [Fact]
-    public void After_O2_fused_attention_projections_are_layers_too_int8_only()
+    public void After_O2_fused_attention_projections_become_three_layers_that_can_be_int4()
     {
         using var model = Onnxc.Samples.SampleModels.Build("vit-tiny");
         var samples = CalibrationData.GenerateFor(model, 2);
@@ -106,13 +106,17 @@ public class MixedPrecisionInt4Tests
         var quantizer = Quantizer(new MixedPrecisionBudget.Size(0), samples);
         var result = quantizer.Run(model, new PassContext());
 
-        var fused = quantizer.Report!.Layers.Where(l => l.Id.Contains("Attention", StringComparison.Ordinal)).ToList();
-        Assert.Equal(attentions, fused.Count);
-        Assert.All(fused, l => Assert.Equal(Precision.Int8, l.Precision));
-        Assert.All(fused, l => Assert.Null(l.LossInt4));
+        // Each fused attention was unpacked into q/k/v projections + MultiHeadAttention; at a zero-byte budget every
+        // projection takes the smallest form, int4.
+        var projections = quantizer.Report!.Layers.Where(l => l.Id.EndsWith("_q_proj", StringComparison.Ordinal)
+            || l.Id.EndsWith("_k_proj", StringComparison.Ordinal) || l.Id.EndsWith("_v_proj", StringComparison.Ordinal)).ToList();
+        Assert.Equal(3 * attentions, projections.Count);
+        Assert.All(projections, l => Assert.NotNull(l.LossInt4));
+        Assert.All(projections, l => Assert.Equal(Precision.Int4, l.Precision));
         Assert.Equal(0, Count(model, "Attention"));
-        Assert.Equal(attentions, Count(model, "QAttention") + Count(model, "MultiHeadAttention"));
-        Assert.Equal(quantizer.Report.Layers.Count(l => l.Precision == Precision.Int8), result.Counts["int8-layers"]);
+        Assert.Equal(attentions, Count(model, "MultiHeadAttention"));
+        Assert.Equal(quantizer.Report.Layers.Count(l => l.Precision == Precision.Int4), result.Counts["int4-layers"]);
+        Assert.Contains(quantizer.Report.Notes, n => n.Contains("unpacked into Q/K/V MatMuls", StringComparison.Ordinal));
     }
 
     [Fact]
