@@ -67,7 +67,7 @@ public sealed class QuantizeInt8Dynamic(Int8Options? options = null) : IPass
             if (options.Form != DynamicInt8Form.Contrib) return "the standard-ONNX form has no quantized attention (the fused Attention stays fp32)";
             if (options.IncludeLayer is { } include && !include(attention.Id)) return "layer not selected";
             if (attention.Parameters < options.MinimumParameters) return $"{attention.Parameters} weights, below the minimum {options.MinimumParameters}";
-            return QuantizedAttentionEmitter.Check(attention);
+            return QuantizedAttentionEmitter.Check(attention, rewriter.Opset);
         }
 
         protected override void Rewrite(FusedAttention attention, Rewriter rewriter) =>

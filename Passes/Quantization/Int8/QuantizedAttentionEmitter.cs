@@ -13,18 +13,31 @@ public static class QuantizedAttentionEmitter
 {
     /// <summary>Attention attributes that mean the same on QAttention / MultiHeadAttention.</summary>
     private static readonly string[] QAttentionAttributes = { "num_heads", "unidirectional", "scale", "mask_filter_value" };
-    private static readonly string[] MultiHeadAttributes = { "num_heads", "scale", "mask_filter_value" };
+    private static readonly string[] MultiHeadAttributes = { "num_heads", "unidirectional", "scale", "mask_filter_value" };
 
-    /// <summary>Why the attention cannot be emitted in either form, or null.</summary>
-    public static string? Check(FusedAttention attention)
+    /// <summary>DynamicQuantizeLinear, which QAttention's input needs, is a default-domain op from opset 11.</summary>
+    private const long DynamicQuantizeLinearOpset = 11;
+
+    /// <summary>Why the attention cannot be emitted in either form in a model of default-domain <paramref name="opset"/>, or null.</summary>
+    public static string? Check(FusedAttention attention, long opset)
     {
         if (attention.Columns % 3 != 0) return $"the packed weight has {attention.Columns} columns, not 3 equal parts";
         if (attention.AttentionBias is not null && attention.Attention.GetInt("unidirectional", 0) != 0) return "causal attention with an attention_bias is left fp32";
+        if (!UsesQAttention(attention, opset) && attention.MaskIndex is not null)
+        {
+            return $"a mask_index needs QAttention, whose input quantization (DynamicQuantizeLinear) needs opset {DynamicQuantizeLinearOpset}; the model is opset {opset}";
+        }
         return null;
     }
 
     public static Node Emit(FusedAttention attention, QuantizedWeightValues weight, Rewriter rewriter) =>
-        attention.AttentionBias is null ? EmitQAttention(attention, weight, rewriter) : EmitProjectionAndMultiHead(attention, weight, rewriter);
+        UsesQAttention(attention, rewriter.Opset) ? EmitQAttention(attention, weight, rewriter) : EmitProjectionAndMultiHead(attention, weight, rewriter);
+
+    /// <summary>
+    /// QAttention unless the mask is an additive attention_bias (it has no input for one) or the model predates
+    /// DynamicQuantizeLinear (e.g. Paddle2ONNX's opset 9): then the int8 projection feeds MultiHeadAttention.
+    /// </summary>
+    private static bool UsesQAttention(FusedAttention attention, long opset) => attention.AttentionBias is null && opset >= DynamicQuantizeLinearOpset;
 
     /// <summary>DynamicQuantizeLinear(input) → QAttention(input_u8, weight_s8, bias, input_scale, weight_scale, mask_index, input_zp, weight_zp).</summary>
     private static Node EmitQAttention(FusedAttention a, QuantizedWeightValues weight, Rewriter rewriter)

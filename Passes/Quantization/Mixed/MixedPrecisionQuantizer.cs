@@ -106,7 +106,7 @@ public sealed class MixedPrecisionQuantizer(MixedPrecisionOptions options, IMode
     private static List<LinearLayer> QuantizableLayers(Model model)
     {
         var attentions = model.Graph.Nodes.Select(n => FusedAttention.Find(n).Value).OfType<FusedAttention>()
-            .Where(a => QuantizedAttentionEmitter.Check(a) is null).Select(LinearLayer.FromAttention);
+            .Where(a => QuantizedAttentionEmitter.Check(a, model.OpsetVersion("") ?? 1) is null).Select(LinearLayer.FromAttention);
         return LinearLayer.FindAll(model).Concat(attentions).Where(l => l.Weight.IsInitializer).ToList();
     }
 

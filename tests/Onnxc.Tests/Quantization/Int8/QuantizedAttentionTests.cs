@@ -14,8 +14,8 @@ public class QuantizedAttentionTests
 {
     private const int Batch = 2, Sequence = 8, Hidden = 32, Heads = 4;
 
-    /// <summary>y = Attention(x, W [32, 96], b) with the given mask form; opset 17.</summary>
-    private static Model AttentionModel(string mask)
+    /// <summary>y = Attention(x, W [32, 96], b) with the given mask form; opset 17 unless given.</summary>
+    private static Model AttentionModel(string mask, long opset = 17)
     {
         var random = new Random(3);
         var graph = new Graph("attention");
@@ -34,7 +34,7 @@ public class QuantizedAttentionTests
         node.Output().Type = new TensorType(DataType.Float, Shape.Of(Batch, Sequence, Hidden));
         graph.AddOutput(node.Output());
         var model = new Model(graph);
-        model.OpsetImports.Add(new OpsetImport("", 17));
+        model.OpsetImports.Add(new OpsetImport("", opset));
         model.OpsetImports.Add(new OpsetImport("com.microsoft", 1));
         return model;
     }
@@ -54,13 +54,16 @@ public class QuantizedAttentionTests
     }
 
     [Theory]
-    [InlineData("none", "QAttention")]
-    [InlineData("causal", "QAttention")]
-    [InlineData("mask-index", "QAttention")]
-    [InlineData("attention-bias", "MultiHeadAttention")]
-    public void Packed_projection_is_int8_and_the_output_stays_close(string mask, string op)
+    [InlineData("none", "QAttention", 17)]
+    [InlineData("causal", "QAttention", 17)]
+    [InlineData("mask-index", "QAttention", 17)]
+    [InlineData("attention-bias", "MultiHeadAttention", 17)]
+    // Before opset 11 there is no DynamicQuantizeLinear for QAttention's input (Paddle2ONNX exports opset 9).
+    [InlineData("none", "MultiHeadAttention", 9)]
+    [InlineData("causal", "MultiHeadAttention", 9)]
+    public void Packed_projection_is_int8_and_the_output_stays_close(string mask, string op, long opset)
     {
-        using var model = AttentionModel(mask);
+        using var model = AttentionModel(mask, opset);
         var inputs = Inputs(mask);
         var reference = LinearModels.RunInOrt(model, inputs);
 
@@ -76,6 +79,18 @@ public class QuantizedAttentionTests
         double maxError = reference.Zip(quantized, (r, q) => Math.Abs(r - q)).Max(), scale = reference.Max(Math.Abs);
         Assert.True(cosine >= 0.999, $"cosine {cosine}");
         Assert.True(maxError <= 0.05 * scale, $"max error {maxError} against max |y| {scale}");
+    }
+
+    [Fact]
+    public void Mask_index_before_opset_11_stays_fp32_with_the_reason()
+    {
+        using var model = AttentionModel("mask-index", opset: 9);
+        var context = new PassContext { Explain = true };
+
+        Assert.False(new QuantizeInt8Dynamic().Run(model, context).Counts.ContainsKey("quantized-attention"));
+
+        Assert.Contains(model.Graph.Nodes, n => n.OpType == "Attention");
+        Assert.Contains(context.Log, e => !e.Applied && e.Message.Contains("needs opset 11; the model is opset 9", StringComparison.Ordinal));
     }
 
     [Fact]
