@@ -56,12 +56,14 @@ public sealed class CalibrationData
     /// Generated samples for a model with symbolic dims bound to small sizes (batch-like dims 1, others 16) and
     /// token ids inside their embedding tables.
     /// </summary>
-    public static CalibrationData GenerateFor(Model model, int count, int seed = 0)
+    public static CalibrationData GenerateFor(Model model, int count, int seed = 0, IReadOnlyDictionary<string, long>? dims = null)
     {
         var ports = PortsOf(model);
-        var dims = ports.SelectMany(p => p.Type is TensorType { Shape: { } s } ? s.Where(d => d.Symbol is not null).Select(d => d.Symbol!) : [])
+        var bound = ports.SelectMany(p => p.Type is TensorType { Shape: { } s } ? s.Where(d => d.Symbol is not null).Select(d => d.Symbol!) : [])
             .Distinct().ToDictionary(s => s, s => s.Contains("batch", StringComparison.OrdinalIgnoreCase) ? 1L : 16L);
-        return Generate(ports, count, seed, dims, model);
+        // The caller's bindings (names, or "input:axis" for unnamed dims) win over the defaults.
+        foreach (var (name, value) in dims ?? new Dictionary<string, long>()) bound[name] = value;
+        return Generate(ports, count, seed, bound, model);
     }
 
     /// <summary>Samples built in code (tests, other passes).</summary>

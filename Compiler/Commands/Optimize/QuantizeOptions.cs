@@ -37,6 +37,7 @@ public sealed class QuantizeOptions
     private readonly Option<string?> _calibrationMethod = new("--calibration-method") { Description = "int8-static activation ranges: minmax (default), percentile (99.99) or entropy (KL)" };
     private readonly Option<string?> _sizeBudget = new("--size-budget") { Description = "mixed: weight bytes allowed, as a count (12000000) or a ratio of fp32 (0.3)" };
     private readonly Option<string?> _accuracyBudget = new("--accuracy-budget") { Description = "mixed: lowest mean cosine of the outputs to fp32's on the calibration samples (e.g. 0.999)" };
+    private readonly Option<string[]> _dims = new("--dim") { Description = "bind a dimension of generated calibration inputs: name=value, or input:axis=value for an unnamed one (repeatable)" };
     private readonly Option<FileInfo?> _report = new("--report") { Description = "write a quantization report (.md or .json)" };
     private IPass? _pass;
     private CalibrationData? _heldBack;
@@ -51,7 +52,7 @@ public sealed class QuantizeOptions
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { _mode, _method, _actOrder, _blockSize, _zeroPoint, _symmetric, _exclude, _calibration, _samples, _calibrationMethod, _sizeBudget, _accuracyBudget, _precisions, _report })
+        foreach (var option in new Option[] { _mode, _method, _actOrder, _blockSize, _zeroPoint, _symmetric, _exclude, _calibration, _samples, _calibrationMethod, _sizeBudget, _accuracyBudget, _precisions, _dims, _report })
         {
             command.Options.Add(option);
         }
@@ -92,6 +93,7 @@ public sealed class QuantizeOptions
         Only(_precisions, mode == "mixed", "mixed");
         Only(_exclude, mode is not null and not "mixed", "int4|int8|int8-dynamic|int8-static");
         Only(_calibrationMethod, mode == "int8-static", "int8-static");
+        Only(_dims, mode is not null, string.Join("|", Modes));
         Only(_sizeBudget, mode == "mixed", "mixed");
         Only(_accuracyBudget, mode == "mixed", "mixed");
         Only(_report, mode is not null, string.Join("|", Modes));
@@ -108,7 +110,7 @@ public sealed class QuantizeOptions
 
     private IPass PassFor(string mode, ParseResult parse)
     {
-        Func<Model, CalibrationService> calibration = model => new CalibrationService(Calibration(model, mode, parse.GetValue(_calibration), parse.GetValue(_samples)));
+        Func<Model, CalibrationService> calibration = model => new CalibrationService(Calibration(model, mode, parse.GetValue(_calibration), parse.GetValue(_samples), Dims(parse)));
         var excluded = (parse.GetValue(_exclude) ?? Array.Empty<string>()).Select(GlobToRegex).ToArray();
         var int8 = new Int8Options { IncludeLayer = excluded.Length == 0 ? null : id => !excluded.Any(r => r.IsMatch(id)) };
         switch (mode)
@@ -177,12 +179,12 @@ public sealed class QuantizeOptions
     }
 
     /// <summary>The first <paramref name="count"/> samples calibrate; the rest are kept for the report's fidelity check.</summary>
-    private CalibrationData Calibration(Model model, string mode, string? path, int count)
+    private CalibrationData Calibration(Model model, string mode, string? path, int count, IReadOnlyDictionary<string, long> dims)
     {
         if (path is null)
         {
             Console.Error.WriteLine($"warning: no --calibration data; --quantize {mode} calibrates on GENERATED inputs, which describe noise, not real use");
-            var generated = CalibrationData.GenerateFor(model, count + 16);
+            var generated = CalibrationData.GenerateFor(model, count + 16, dims: dims);
             _heldBack = generated.Skip(count);
             return generated.Take(count);
         }
@@ -210,13 +212,15 @@ public sealed class QuantizeOptions
         else if (_heldBack is null)
         {
             using var original = Backends.Onnx.OnnxImporter.Load(inputPath);
-            _heldBack = CalibrationData.GenerateFor(original, 16, seed: 1);
+            _heldBack = CalibrationData.GenerateFor(original, 16, seed: 1, Dims(parse));
         }
         var fidelity = _heldBack is { Count: > 0 } held ? EndToEndFidelity.Measure(inputPath, outputPath, held) : null;
         var context = new QuantizeReportWriter.Sizes(FileBytes(inputPath), FileBytes(outputPath), fidelity);
         bool json = file.Extension.Equals(".json", StringComparison.OrdinalIgnoreCase);
         File.WriteAllText(file.FullName, QuantizeReportWriter.Render(_pass, context, json));
     }
+
+    private IReadOnlyDictionary<string, long> Dims(ParseResult parse) => VerifyCommand.ParseDims(parse.GetValue(_dims) ?? Array.Empty<string>());
 
     private static Regex GlobToRegex(string glob) =>
         new("^" + Regex.Escape(glob).Replace("\\*", ".*").Replace("\\?", ".") + "$", RegexOptions.CultureInvariant);

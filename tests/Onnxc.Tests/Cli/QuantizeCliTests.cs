@@ -76,6 +76,23 @@ public sealed class QuantizeCliTests : IDisposable
         Assert.Contains("EmbedLayerNormalization", OpCounts(output).Keys);
     }
 
+    [Fact]
+    public void Unnamed_dynamic_dims_of_generated_calibration_inputs_are_bound_with_dim()
+    {
+        // Silero VAD's audio input is f32[?, ?] with unnamed dims: generated calibration needs their sizes.
+        var original = SharedData.RequireOrSkip("models/silero-vad-v5/silero_vad_v5.onnx");
+        var output = Path.Combine(_dir.FullName, "vad.int8.onnx");
+        string[] args = ["optimize", original, "-o", output, "--quantize", "int8-static", "--calibration-samples", "2"];
+
+        var unbound = OnnxcProcess.Run(args);
+        var bound = OnnxcProcess.Run([.. args, "--dim", "input:0=1", "--dim", "input:1=512", "--dim", "state:1=1"]);
+
+        Assert.Equal(2, unbound.ExitCode);
+        Assert.Contains("pass --dim input:0=VALUE", unbound.Stderr);
+        Assert.True(bound.ExitCode == 0, bound.Stdout + bound.Stderr);
+        Assert.True(File.Exists(output));
+    }
+
     [Theory]
     [InlineData("static", false, "act-order static groups")]
     [InlineData("g-idx", true, "act-order g_idx")]
@@ -151,6 +168,7 @@ public sealed class QuantizeCliTests : IDisposable
     [InlineData("--quantize int8-dynamic --size-budget 0.5", "--size-budget applies to --quantize mixed")]
     [InlineData("--accuracy-budget 0.99", "--accuracy-budget needs --quantize")]
     [InlineData("--report r.md", "--report needs --quantize")]
+    [InlineData("--dim batch=1", "--dim needs --quantize")]
     [InlineData("--quantize int4 --zero-point --symmetric", "exclude each other")]
     [InlineData("--quantize int4 --block-size 48", "block")]
     [InlineData("--quantize int4 --act-order static", "--act-order applies to --quantize-method gptq")]
