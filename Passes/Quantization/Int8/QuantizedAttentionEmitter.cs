@@ -11,10 +11,6 @@ namespace Onnxc.Passes.Quantization.Int8;
 /// </summary>
 public static class QuantizedAttentionEmitter
 {
-    /// <summary>Attention attributes that mean the same on QAttention / MultiHeadAttention.</summary>
-    private static readonly string[] QAttentionAttributes = { "num_heads", "unidirectional", "scale", "mask_filter_value" };
-    private static readonly string[] MultiHeadAttributes = { "num_heads", "unidirectional", "scale", "mask_filter_value" };
-
     /// <summary>DynamicQuantizeLinear, which QAttention's input needs, is a default-domain op from opset 11.</summary>
     private const long DynamicQuantizeLinearOpset = 11;
 
@@ -46,7 +42,7 @@ public static class QuantizedAttentionEmitter
         // QAttention's bias is required; a bias-free projection gets zeros.
         var bias = a.Bias ?? rewriter.Constant(a.Weight.Name + "_zero_bias", Tensor.FromArray(new float[a.Columns], a.Columns));
         var inputs = new[] { quantize.Output(0), weight.Values, bias, quantize.Output(1), weight.Scales, a.MaskIndex, quantize.Output(2), weight.ZeroPoints };
-        var node = rewriter.Add("QAttention", inputs, domain: FusedAttention.Domain, attributes: Carried(a.Attention, QAttentionAttributes), name: a.Id + "_int8");
+        var node = rewriter.Add("QAttention", inputs, domain: FusedAttention.Domain, attributes: a.CarriedAttributes(), name: a.Id + "_int8");
         return Finish(a, node, rewriter);
     }
 
@@ -63,7 +59,7 @@ public static class QuantizedAttentionEmitter
             : rewriter.Add("Split", new[] { projection.Output() }, outputCount: 3,
                 attributes: new[] { Attribute.Int("axis", -1), Attribute.Ints("split", hidden, hidden, hidden) }, name: a.Id + "_qkv_split");
         var inputs = new[] { split.Output(0), split.Output(1), split.Output(2), null, null, a.AttentionBias };
-        var node = rewriter.Add("MultiHeadAttention", inputs, domain: FusedAttention.Domain, attributes: Carried(a.Attention, MultiHeadAttributes), name: a.Id + "_MultiHeadAttention");
+        var node = rewriter.Add("MultiHeadAttention", inputs, domain: FusedAttention.Domain, attributes: a.CarriedAttributes(), name: a.Id + "_MultiHeadAttention");
         return Finish(a, node, rewriter);
     }
 
@@ -74,6 +70,4 @@ public static class QuantizedAttentionEmitter
         rewriter.RemoveIfUnused(new[] { a.Attention });
         return node;
     }
-
-    private static Attribute[] Carried(Node attention, string[] names) => attention.Attributes.Where(x => names.Contains(x.Name)).ToArray();
 }

@@ -62,7 +62,7 @@ public sealed class SplitAttentionProjectionsTests : IDisposable
     }
 
     [Fact]
-    public void Attention_with_state_or_unknown_attributes_is_left_packed_with_the_reason()
+    public void Rotary_attention_is_left_packed_with_the_reason()
     {
         using var model = SampleModels.Build("bert-tiny");
         RunO2(model);
@@ -73,7 +73,25 @@ public sealed class SplitAttentionProjectionsTests : IDisposable
         new SplitAttentionProjections().Run(model, context);
 
         Assert.Contains(model.Graph.Nodes, n => ReferenceEquals(n, attention));
-        Assert.Contains(context.Log, e => !e.Applied && e.Message == "attribute do_rotary");
+        Assert.Contains(context.Log, e => !e.Applied && e.Message == "rotary attention (do_rotary) is left fp32");
+    }
+
+    [Fact]
+    public void Attention_with_a_mask_index_is_left_packed_with_the_reason()
+    {
+        using var model = SampleModels.Build("bert-tiny");
+        RunO2(model);
+        var attention = model.Graph.Nodes.First(n => n.Is("Attention", AttentionBuilder.MicrosoftDomain));
+        var lengths = model.Graph.AddInput(new Value("lengths", new TensorType(DataType.Int32, Shape.Of(2))));
+        while (attention.Inputs.Count < 3) attention.AppendInput(null);
+        attention.TruncateInputs(3);
+        attention.AppendInput(lengths);
+        var context = new PassContext { Explain = true };
+
+        new SplitAttentionProjections().Run(model, context);
+
+        Assert.Contains(model.Graph.Nodes, n => ReferenceEquals(n, attention));
+        Assert.Contains(context.Log, e => !e.Applied && e.Message == "mask_index has no MultiHeadAttention equivalent here");
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using Onnxc.Passes.Calibration;
 using Onnxc.Ir;
 using Onnxc.Passes;
+using Onnxc.Passes.Quantization;
 using Onnxc.Passes.Quantization.Int8;
 using Onnxc.Passes.Quantization.Mixed;
 

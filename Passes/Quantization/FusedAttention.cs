@@ -1,11 +1,13 @@
 using Onnxc.Ir;
+using Onnxc.Passes.Quantization.Int8;
 using Onnxc.Passes.Rewriting;
 
-namespace Onnxc.Passes.Quantization.Int8;
+namespace Onnxc.Passes.Quantization;
 
 /// <summary>
 /// A com.microsoft Attention whose packed Q/K/V weight [in, 3·hidden] is a constant f32 matrix: the one projection
-/// of a fused self-attention, which int8 can quantize like a linear layer.
+/// of a fused self-attention, which int8 can quantize like a linear layer and weight-only quantization reaches by
+/// unpacking it (<see cref="SplitAttentionProjections"/>).
 /// </summary>
 public sealed record FusedAttention(Node Attention, Value Input, Value Weight, Tensor WeightTensor, Value? Bias, Value? MaskIndex, Value? AttentionBias)
 {
@@ -22,6 +24,12 @@ public sealed record FusedAttention(Node Attention, Value Input, Value Weight, T
     public int Columns => (int)WeightTensor.Dims[1];
 
     public long Parameters => WeightTensor.ElementCount;
+
+    /// <summary>Attention attributes that mean the same on QAttention and MultiHeadAttention; <see cref="Find"/> refuses the rest that matter.</summary>
+    private static readonly string[] PortableAttributes = ["num_heads", "unidirectional", "scale", "mask_filter_value"];
+
+    /// <summary>The attention's attributes to carry to the QAttention / MultiHeadAttention that replaces it.</summary>
+    public Attribute[] CarriedAttributes() => Attention.Attributes.Where(a => PortableAttributes.Contains(a.Name)).ToArray();
 
     public static Match<FusedAttention> Find(Node node)
     {
