@@ -129,25 +129,19 @@ public sealed class QuantizeOptions
                 var int4 = MixedInt4Allowed(parse) ? new BlockWeightQuantizer(BlockConfig(parse, 4)) : null;
                 return new MixedPrecisionPass(calibration, parse.GetValue(_sizeBudget), parse.GetValue(_accuracyBudget), new Int8Options(), int4);
         }
+        var block = BlockConfig(parse, mode == "int8" ? 8 : 4);
         var options = new QuantizeWeightsOptions
         {
-            Bits = mode == "int8" ? 8 : 4,
-            BlockSize = parse.GetValue(_blockSize) ?? 32,
-            Symmetric = !parse.GetValue(_zeroPoint),
+            Bits = block.Bits,
+            BlockSize = block.BlockSize,
+            Symmetric = block.Symmetric,
             Method = parse.GetValue(_method) == "gptq" ? WeightQuantMethod.Gptq : WeightQuantMethod.Rtn,
             Gptq = new GptqOptions { ActOrder = parse.GetValue(_actOrder) is not null, GroupIndex = parse.GetValue(_actOrder) == "g-idx" },
             Exclude = parse.GetValue(_exclude) ?? Array.Empty<string>(),
             Calibration = calibration,
         };
-        // Block layout and act-order together (g_idx needs int4): a bad combination is a usage error.
-        try
-        {
-            options.Validate();
-        }
-        catch (ArgumentException e)
-        {
-            throw new OnnxcException(DiagnosticIds.Usage, e.Message);
-        }
+        // Act-order with the block layout (g_idx needs int4).
+        AsUsageError(options.Validate);
         return new QuantizeWeights(options);
     }
 
@@ -155,15 +149,21 @@ public sealed class QuantizeOptions
     private BlockQuantConfig BlockConfig(ParseResult parse, int bits)
     {
         var config = new BlockQuantConfig(bits, parse.GetValue(_blockSize) ?? 32, !parse.GetValue(_zeroPoint));
+        AsUsageError(config.Validate);
+        return config;
+    }
+
+    /// <summary>Settings validation throws ArgumentException; on the command line that is the user's usage error.</summary>
+    private static void AsUsageError(Action validate)
+    {
         try
         {
-            config.Validate();
+            validate();
         }
         catch (ArgumentException e)
         {
             throw new OnnxcException(DiagnosticIds.Usage, e.Message);
         }
-        return config;
     }
 
     /// <summary>Whether --mixed-precisions lets layers take int4; fp32 is always allowed and int8 may not be left out.</summary>
