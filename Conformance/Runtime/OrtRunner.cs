@@ -172,6 +172,11 @@ public sealed class OrtRunner : IDisposable
         {
             // Without this, a single intra-op thread still lets ORT spin up a pool thread per session.
             session.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+            if (options.ProfilePrefix is { } prefix)
+            {
+                session.EnableProfiling = true;
+                session.ProfileOutputPathPrefix = prefix;
+            }
             // The onnxc library is registered whenever it was built: telling whether a model needs it would mean parsing
             // the model, while registering costs one dlopen and leaves models without com.onnxc nodes unaffected.
             var libraries = options.CustomOpLibraries.ToList();
@@ -194,6 +199,11 @@ public sealed class OrtRunner : IDisposable
             throw;
         }
     }
+
+    /// <summary>Stops ORT's profiler (see <see cref="OrtRunnerOptions.ProfilePrefix"/>) and returns the trace's path.</summary>
+    public string EndProfiling() => _options.ProfilePrefix is null
+        ? throw new InvalidOperationException("the session was not created with a ProfilePrefix")
+        : _session.EndProfiling();
 
     public void Dispose() => _session.Dispose();
 }

@@ -26,5 +26,11 @@ public sealed record OrtRunnerOptions
     /// <summary>Per-run time limit; the run is asked to terminate when it passes. Null: no limit.</summary>
     public TimeSpan? RunTimeout { get; init; }
 
+    /// <summary>
+    /// When set, ORT records every node's kernel time to a JSON trace whose path starts with this prefix
+    /// (<see cref="OrtRunner.EndProfiling"/> returns it): for finding where a model's time goes, not for timing it.
+    /// </summary>
+    public string? ProfilePrefix { get; init; }
+
     public static OrtRunnerOptions Default { get; } = new();
 }

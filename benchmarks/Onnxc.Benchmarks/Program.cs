@@ -6,7 +6,8 @@ namespace Onnxc.Benchmarks;
 /// Runs the BenchmarkDotNet suites (pass BenchmarkDotNet's own arguments, e.g. --filter '*ImportExport*'), or
 /// <c>fusion-latency [model ...]</c>: the ORT latency comparison of <see cref="FusionLatency"/>, or
 /// <c>sparse24-kernel [M,K,N ...]</c>: SparseMatMul24 against dense MatMul (<see cref="SparseKernelLatency"/>), or
-/// <c>session-creation MODEL...</c>: where session creation time goes (<see cref="SessionCreation"/>).
+/// <c>session-creation MODEL...</c>: where session creation time goes (<see cref="SessionCreation"/>), or
+/// <c>op-profile MODEL...</c>: ORT's kernel time per operator type (<see cref="OpProfile"/>).
 /// </summary>
 public static class Program
 {
@@ -21,6 +22,7 @@ public static class Program
         if (args is ["fusion-latency", .. var models]) return FusionLatency.Run(models);
         if (args is ["sparse24-kernel", .. var shapes]) return SparseKernelLatency.Run(shapes);
         if (args is ["session-creation", .. var paths]) return SessionCreation.Run(paths);
+        if (args is ["op-profile", .. var profiled]) return OpProfile.Run(profiled);
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }
