@@ -172,6 +172,7 @@ public sealed class OrtRunner : IDisposable
         {
             // Without this, a single intra-op thread still lets ORT spin up a pool thread per session.
             session.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+            if (options.OptimizedModelPath is { } optimized) session.OptimizedModelFilePath = optimized;
             if (options.ProfilePrefix is { } prefix)
             {
                 session.EnableProfiling = true;

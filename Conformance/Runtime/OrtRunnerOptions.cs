@@ -32,5 +32,11 @@ public sealed record OrtRunnerOptions
     /// </summary>
     public string? ProfilePrefix { get; init; }
 
+    /// <summary>
+    /// When set, ORT saves the graph it actually runs (after its own optimizations) to this path: what its fusions made
+    /// of a model, e.g. whether it turned Add + LayerNormalization into SkipLayerNormalization.
+    /// </summary>
+    public string? OptimizedModelPath { get; init; }
+
     public static OrtRunnerOptions Default { get; } = new();
 }

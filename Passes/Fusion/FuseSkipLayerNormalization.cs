@@ -25,7 +25,7 @@ public sealed class FuseSkipLayerNormalization(bool simplified) : RewriteRule<Sk
     protected override Match<SkipNormMatch> Find(Node root)
     {
         if (FusionPatterns.Op(root.Input(0), "Add") is not { } residual || residual.Input(0) is not { } a || residual.Input(1) is not { } b) return Match<SkipNormMatch>.None;
-        if (Patterns.ConstantTensor(a) is not null || Patterns.ConstantTensor(b) is not null) return Match<SkipNormMatch>.None;
+        if (Patterns.ConstantTensor(a) is not null || Patterns.ConstantTensor(b) is not null) return BiasAddedLast(root, residual);
         // Fold a bias Add that only this residual reads; prefer the second summand (the sublayer's output).
         foreach (var (biased, other) in new[] { (b, a), (a, b) })
         {
@@ -36,6 +36,19 @@ public sealed class FuseSkipLayerNormalization(bool simplified) : RewriteRule<Sk
             }
         }
         return new SkipNormMatch(root, residual, a, b, null, null);
+    }
+
+    /// <summary>
+    /// Norm(Add(Add(input, skip), bias)): the order defer-residual-bias leaves (-O2 does, for ORT's CPU), fused the
+    /// same way; the outer Add is the full sum that input_skip_bias_sum carries.
+    /// </summary>
+    private static Match<SkipNormMatch> BiasAddedLast(Node root, Node biasAdd)
+    {
+        if (FusionPatterns.SplitConstant(biasAdd) is not { } split || FusionPatterns.Op(split.Other, "Add") is not { } inner) return Match<SkipNormMatch>.None;
+        if (inner.Input(0) is not { } input || inner.Input(1) is not { } skip) return Match<SkipNormMatch>.None;
+        if (Patterns.ConstantTensor(input) is not null || Patterns.ConstantTensor(skip) is not null) return Match<SkipNormMatch>.None;
+        if (!FusionPatterns.ReadOnlyBy(split.Other, biasAdd) || FusionPatterns.BiasProblem(split.Other, split.Constant) is not null) return Match<SkipNormMatch>.None;
+        return new SkipNormMatch(root, biasAdd, input, skip, inner, split.Constant);
     }
 
     protected override string? Check(SkipNormMatch match, Rewriter rewriter)

@@ -2,6 +2,7 @@ using Onnxc.Ir;
 using Onnxc.Passes.Cleanup;
 using Onnxc.Passes.Fusion;
 using Onnxc.Passes.Fusion.Attention;
+using Onnxc.Passes.Layout;
 using Onnxc.Passes.Normalization;
 using Onnxc.Passes.Quantization;
 using Onnxc.Passes.Quantization.Int8;
@@ -31,6 +32,9 @@ public static class Pipelines
         new FuseGeluPass(),
         new FuseBiasGeluPass(),
         new FuseMatMulBiasPass(),
+        // Layout.
+        new PadAliasedReductions(),
+        new DeferResidualBiasPass(),
         // Not in -O1/-O2: it rewrites weights (re-centering) and changes LayerNorm into RMSNorm, so it is opt-in.
         new ConvertLayerNormToRmsNorm(),
         // Not in -O1/-O2 either: lossy (int8), so only on request (--passes or --quantize int8-dynamic); it needs no
@@ -51,8 +55,32 @@ public static class Pipelines
         // -O2: clean-up first (duplicates merged, shape chains folded, so each pattern sees one value per
         // computation), then the fusions, then clean-up again for the shape chains and constants the fused nodes no
         // longer read (and to merge the per-layer mask Expands the attention fusion emits).
-        _ => new[] { CleanUp() }.Concat(Fusions()).Append(CleanUp()).ToArray(),
+        // Layout last, on the graph as it will run.
+        _ => new[] { CleanUp() }.Concat(Fusions()).Append(CleanUp()).Concat(Layout()).ToArray(),
     };
+
+    /// <summary>
+    /// Layout changes for ONNX Runtime's kernels: value-preserving, but they widen weights, so passes that rewrite
+    /// weights (quantization, pruning) must see the graph before them (<see cref="BeforeLayout"/>).
+    /// </summary>
+    private static IEnumerable<PipelineStep> Layout() => new PipelineStep[]
+    {
+        new PipelineStep.Single(new PadAliasedReductions()),
+        new PipelineStep.Single(new DeferResidualBiasPass()),
+    };
+
+    private static bool IsLayout(PipelineStep step) => step is PipelineStep.Single { Pass: PadAliasedReductions or DeferResidualBiasPass };
+
+    /// <summary>
+    /// <paramref name="pipeline"/> with <paramref name="steps"/> added after its last step that is not a layout
+    /// change: weight-rewriting passes go there, so they quantize or prune the model's own weights, not padded ones.
+    /// </summary>
+    public static IReadOnlyList<PipelineStep> BeforeLayout(IReadOnlyList<PipelineStep> pipeline, IEnumerable<PipelineStep> steps)
+    {
+        int end = pipeline.Count;
+        while (end > 0 && IsLayout(pipeline[end - 1])) end--;
+        return pipeline.Take(end).Concat(steps).Concat(pipeline.Skip(end)).ToList();
+    }
 
     /// <summary>
     /// Clean-up repeats as a group until nothing changes, because each pass exposes work for the others: folding
@@ -103,7 +131,7 @@ public static class Pipelines
     /// tolerance describes it (it is judged by the task metric).
     /// </summary>
     public static IReadOnlyList<PipelineStep> WithSparsity(IReadOnlyList<PipelineStep> pipeline, Prune24Options options) =>
-        pipeline.Concat(new PipelineStep[] { new PipelineStep.Single(new Prune24Pass(options)), new PipelineStep.Single(new EliminateDeadCode()) }).ToList();
+        BeforeLayout(pipeline, new PipelineStep[] { new PipelineStep.Single(new Prune24Pass(options)), new PipelineStep.Single(new EliminateDeadCode()) });
 
     /// <summary>A pipeline of named passes, in the order given.</summary>
     public static IReadOnlyList<PipelineStep> FromNames(IEnumerable<string> names) =>

@@ -127,8 +127,7 @@ public static class FusionLatency
     private static string OrtFusions(string path, string folder)
     {
         var saved = Path.Combine(folder, "ort-optimized.onnx");
-        using (var options = new Microsoft.ML.OnnxRuntime.SessionOptions { GraphOptimizationLevel = Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_ENABLE_ALL, OptimizedModelFilePath = saved })
-        using (new Microsoft.ML.OnnxRuntime.InferenceSession(path, options))
+        using (new OrtRunner(path, new OrtRunnerOptions { OptimizationLevel = OrtOptimizationLevel.All, OptimizedModelPath = saved }))
         {
         }
         using var model = OnnxImporter.Load(saved);

@@ -29,11 +29,14 @@ internal sealed class GraphWriter(NameTable names, ExternalDataPlan plan)
         {
             throw new OnnxcException(DiagnosticIds.GraphCycle, $"cannot export: {e.Message}", hint: "a pass left a cycle in the graph", inner: e);
         }
+        // ONNX Runtime refuses a graph with two nodes of the same name, and passes name new nodes after the ones they
+        // replace, so a repeated name gets a suffix here (the first keeps it).
+        var nodeNames = new HashSet<string>(StringComparer.Ordinal);
         foreach (var node in order)
         {
             // Outputs are named before subgraphs so outer names win over inner duplicates.
             foreach (var output in node.Outputs) names.NameOf(output);
-            proto.Node.Add(Node(node));
+            proto.Node.Add(Node(node, nodeNames));
         }
         foreach (var output in graph.Outputs) proto.Output.Add(Info(output));
         foreach (var node in order)
@@ -50,12 +53,21 @@ internal sealed class GraphWriter(NameTable names, ExternalDataPlan plan)
         return proto;
     }
 
-    private NodeProto Node(Node node)
+    private static string UniqueNodeName(string name, HashSet<string> taken)
+    {
+        if (name.Length == 0 || taken.Add(name)) return name;
+        for (int i = 2; ; i++)
+        {
+            if (taken.Add($"{name}_{i}")) return $"{name}_{i}";
+        }
+    }
+
+    private NodeProto Node(Node node, HashSet<string> nodeNames)
     {
         var proto = new NodeProto { OpType = node.OpType };
         if (node.Domain.Length > 0) proto.Domain = node.Domain;
         if (node.Overload.Length > 0) proto.Overload = node.Overload;
-        if (node.Name is not null) proto.Name = node.Name;
+        if (node.Name is { } name) proto.Name = UniqueNodeName(name, nodeNames);
         if (node.DocString is not null) proto.DocString = node.DocString;
         foreach (var input in node.Inputs) proto.Input.Add(input is null ? "" : names.NameOf(input));
         foreach (var output in node.Outputs) proto.Output.Add(names.NameOf(output));

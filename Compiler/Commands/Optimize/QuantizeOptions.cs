@@ -65,7 +65,7 @@ public sealed class QuantizeOptions
         RejectMisplaced(parse, mode);
         if (mode is null) return pipeline;
         _pass = PassFor(mode, parse);
-        return pipeline.Append(new PipelineStep.Single(_pass)).ToList();
+        return Pipelines.BeforeLayout(pipeline, new[] { new PipelineStep.Single(_pass) });
     }
 
     /// <summary>Options given for another mode than the chosen one are mistakes the user should hear about.</summary>
