@@ -71,10 +71,10 @@ public static class OpProfile
         File.Delete(trace);
     }
 
-    private readonly record struct Event(string Node, string OpType, double Start, double Duration);
+    internal readonly record struct Event(string Node, string OpType, double Start, double Duration);
 
     /// <summary>The trace's whole-run events (in time order) and its per-node kernel events.</summary>
-    private static (List<Event> Runs, List<Event> Kernels) Read(string trace)
+    internal static (List<Event> Runs, List<Event> Kernels) Read(string trace)
     {
         using var document = JsonDocument.Parse(File.ReadAllBytes(trace));
         var runs = new List<Event>();

@@ -7,7 +7,8 @@ namespace Onnxc.Benchmarks;
 /// <c>fusion-latency [model ...]</c>: the ORT latency comparison of <see cref="FusionLatency"/>, or
 /// <c>sparse24-kernel [M,K,N ...]</c>: SparseMatMul24 against dense MatMul (<see cref="SparseKernelLatency"/>), or
 /// <c>session-creation MODEL...</c>: where session creation time goes (<see cref="SessionCreation"/>), or
-/// <c>op-profile MODEL...</c>: ORT's kernel time per operator type (<see cref="OpProfile"/>).
+/// <c>op-profile MODEL...</c>: ORT's kernel time per operator type (<see cref="OpProfile"/>), or
+/// <c>reduction-stride [K ...]</c>: MatMul time against the activation's row stride (<see cref="ReductionStride"/>).
 /// </summary>
 public static class Program
 {
@@ -23,6 +24,7 @@ public static class Program
         if (args is ["sparse24-kernel", .. var shapes]) return SparseKernelLatency.Run(shapes);
         if (args is ["session-creation", .. var paths]) return SessionCreation.Run(paths);
         if (args is ["op-profile", .. var profiled]) return OpProfile.Run(profiled);
+        if (args is ["reduction-stride", .. var strides]) return ReductionStride.Run(strides);
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }
