@@ -10,7 +10,7 @@ using Spectre.Console;
 
 namespace Onnxc.Compiler.Commands;
 
-/// <summary><c>onnxc optimize MODEL -o OUT [-O0|-O1|-O2] [--passes a,b] [--external-data [BYTES]]</c>.</summary>
+/// <summary><c>onnxc optimize MODEL -o OUT [-O0|-O1|-O2] [--passes a,b] [--disable-passes c,d] [--external-data [BYTES]]</c>.</summary>
 public static class OptimizeCommand
 {
     /// <summary>Tensors of at least this many bytes go to the external data file when --external-data has no value.</summary>
@@ -26,6 +26,7 @@ public static class OptimizeCommand
             if (r.GetValueOrDefault<int>() is < 0 or > 2) r.AddError("-O takes 0, 1 or 2");
         });
         var passes = new Option<string?>("--passes") { Description = "comma-separated passes to run instead of the -O pipeline (see 'onnxc passes')" };
+        var disable = new Option<string?>("--disable-passes") { Description = "comma-separated passes to leave out of the pipeline (e.g. -O2 without pad-aliased-reductions)" };
         var external = new Option<long?>("--external-data")
         {
             Description = $"store tensors of at least BYTES bytes in '<output>.data' (default {DefaultExternalThreshold} when given without a value)",
@@ -40,7 +41,7 @@ public static class OptimizeCommand
             DefaultValueFactory = _ => "ort",
         };
         target.AcceptOnlyFromAmong("ort", "ort+onnxc");
-        var command = new Command("optimize", "Optimize a model and write the result") { model, output, level, passes, external, quiet, explain, printAfter, target };
+        var command = new Command("optimize", "Optimize a model and write the result") { model, output, level, passes, disable, external, quiet, explain, printAfter, target };
         var quantize = new QuantizeOptions();
         quantize.AddTo(command);
         var sparsity = new SparsityOptions();
@@ -51,6 +52,7 @@ public static class OptimizeCommand
             var pipeline = parse.GetValue(passes) is { } names
                 ? Pipelines.FromNames(names.Split(',', StringSplitOptions.RemoveEmptyEntries))
                 : Pipelines.ForLevel(parse.GetValue(level));
+            if (parse.GetValue(disable) is { } disabled) pipeline = Pipelines.Without(pipeline, disabled.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
             pipeline = sparsity.Apply(parse, pipeline, input);
             var externalThreshold = parse.GetResult(external) is { } given ? given.GetValueOrDefault<long?>() ?? DefaultExternalThreshold : (long?)null;
             var settings = new OptimizeSettings(

@@ -133,6 +133,22 @@ public static class Pipelines
     public static IReadOnlyList<PipelineStep> WithSparsity(IReadOnlyList<PipelineStep> pipeline, Prune24Options options) =>
         BeforeLayout(pipeline, new PipelineStep[] { new PipelineStep.Single(new Prune24Pass(options)), new PipelineStep.Single(new EliminateDeadCode()) });
 
+    /// <summary>
+    /// <paramref name="pipeline"/> without the named passes (wherever they occur, fixpoint groups included): what
+    /// <c>--disable-passes</c> does, to measure or work around one pass. An unknown name is an error, as for --passes.
+    /// </summary>
+    public static IReadOnlyList<PipelineStep> Without(IReadOnlyList<PipelineStep> pipeline, IReadOnlyCollection<string> names)
+    {
+        foreach (var name in names) FindPass(name);
+        bool Kept(IPass pass) => !names.Contains(pass.Name);
+        return pipeline.Select(step => step switch
+        {
+            PipelineStep.Single single => Kept(single.Pass) ? step : null,
+            PipelineStep.Fixpoint group => group.Passes.Where(Kept).ToList() is { Count: > 0 } kept ? group with { Passes = kept } : null,
+            _ => step,
+        }).OfType<PipelineStep>().ToList();
+    }
+
     /// <summary>A pipeline of named passes, in the order given.</summary>
     public static IReadOnlyList<PipelineStep> FromNames(IEnumerable<string> names) =>
         names.Select(n => (PipelineStep)new PipelineStep.Single(FindPass(n.Trim()))).ToList();
