@@ -1,5 +1,6 @@
 using Onnxc.Ir;
 using Onnxc.Passes.Cleanup;
+using Onnxc.Passes.Dataflow;
 using Onnxc.Passes.Fusion;
 using Onnxc.Passes.Fusion.Attention;
 using Onnxc.Passes.Layout;
@@ -32,6 +33,7 @@ public static class Pipelines
         new FuseGeluPass(),
         new FuseBiasGeluPass(),
         new FuseMatMulBiasPass(),
+        new SelectRowsEarly(),
         // Layout.
         new PadAliasedReductions(),
         new DeferResidualBiasPass(),
@@ -56,7 +58,15 @@ public static class Pipelines
         // computation), then the fusions, then clean-up again for the shape chains and constants the fused nodes no
         // longer read (and to merge the per-layer mask Expands the attention fusion emits).
         // Layout last, on the graph as it will run.
-        _ => new[] { CleanUp() }.Concat(Fusions()).Append(CleanUp()).Concat(Layout()).ToArray(),
+        // Then the row selection of a one-token classifier moves up (it splits the last fused attention it reaches)
+        // (its new index constants and the split projections' duplicates merge), and the layout passes go last.
+        _ => new[] { CleanUp() }.Concat(Fusions()).Append(CleanUp()).Concat(RowSelection()).Concat(Layout()).ToArray(),
+    };
+
+    private static IEnumerable<PipelineStep> RowSelection() => new PipelineStep[]
+    {
+        new PipelineStep.Single(new SelectRowsEarly()),
+        new PipelineStep.Fixpoint(new IPass[] { new EliminateCommonSubexpressions(), new EliminateDeadCode() }),
     };
 
     /// <summary>

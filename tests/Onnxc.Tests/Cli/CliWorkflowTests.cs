@@ -49,4 +49,22 @@ public sealed class CliWorkflowTests : IDisposable
         Assert.Equal(1, verify.ExitCode);
         Assert.Contains("FAIL", verify.Stdout);
     }
+
+    /// <summary>--disable-passes leaves a pass out of -O2 (its row is gone from the report); an unknown name is refused.</summary>
+    [Fact]
+    public void Disable_passes_leaves_a_pass_out_and_refuses_unknown_names()
+    {
+        var model = Path.Combine(_dir.FullName, "bert.onnx");
+        Assert.Equal(0, OnnxcProcess.Run("sample", "bert-tiny", "-o", model).ExitCode);
+        var full = OnnxcProcess.Run("optimize", model, "-o", Path.Combine(_dir.FullName, "full.onnx"));
+        Assert.Equal(0, full.ExitCode);
+        Assert.Contains("fuse-attention", full.Stdout);
+        var without = OnnxcProcess.Run("optimize", model, "-o", Path.Combine(_dir.FullName, "without.onnx"), "--disable-passes", "fuse-attention");
+        Assert.Equal(0, without.ExitCode);
+        Assert.DoesNotContain("fuse-attention", without.Stdout);
+        var unknown = OnnxcProcess.Run("optimize", model, "-o", Path.Combine(_dir.FullName, "x.onnx"), "--disable-passes", "no-such-pass");
+        Assert.NotEqual(0, unknown.ExitCode);
+        Assert.Contains("unknown pass 'no-such-pass'", unknown.Stderr);
+        Assert.False(File.Exists(Path.Combine(_dir.FullName, "x.onnx")));
+    }
 }

@@ -28,7 +28,8 @@ public class AttentionFusionTests
         var context = new PassContext();
         var result = RunO2(model, context);
         Assert.Equal(expected, result.GetValueOrDefault(rule));
-        Assert.Equal(expected, model.Graph.Nodes.Count(n => n.Is("Attention", AttentionBuilder.MicrosoftDomain)));
+        // ViT's last block ends as MultiHeadAttention: select-rows-early splits it so only the CLS query is computed.
+        Assert.Equal(expected, model.Graph.Nodes.Count(n => n.Is("Attention", AttentionBuilder.MicrosoftDomain) || n.Is("MultiHeadAttention", AttentionBuilder.MicrosoftDomain)));
         AssertSameOutputs(path, model, new Dictionary<string, long> { ["batch"] = 2, ["sequence"] = 37 });
     }
 
