@@ -26,13 +26,46 @@ public static class OnnxImporter
         if (new FileInfo(full).Length == 0) throw new OnnxcException(DiagnosticIds.EmptyFile, $"model file '{path}' is empty", location: full);
         return WithLocation(full, () =>
         {
+            var baseDirectory = options.ExternalDataDirectory ?? Path.GetDirectoryName(full);
+            if (LoadMapped(full, baseDirectory, options) is { } mapped) return mapped;
             ModelProto proto;
             using (var stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16))
             {
                 proto = Parse(CodedInputStream.CreateWithLimits(stream, int.MaxValue, RecursionLimit));
             }
-            return Convert(proto, options.ExternalDataDirectory ?? Path.GetDirectoryName(full), options);
+            return Convert(proto, baseDirectory, options);
         });
+    }
+
+    /// <summary>
+    /// Imports through a memory mapping of the file: the large inline weights stay in the mapping (see
+    /// <see cref="InlineTensorMap"/>); null when the file holds none, so the caller parses it as usual.
+    /// </summary>
+    private static Model? LoadMapped(string path, string? baseDirectory, ImportOptions options)
+    {
+        long length = new FileInfo(path).Length;
+        if (length < options.MapInlineTensorsOfAtLeast || length > int.MaxValue) return null;
+        var file = new MappedFile(path);
+        try
+        {
+            if (InlineTensorMap.Build(file.Slice(0, length).Span, options.MapInlineTensorsOfAtLeast) is not { } map)
+            {
+                file.Dispose();
+                return null;
+            }
+            using var stream = new MemoryStream(map.Skeleton, writable: false);
+            var proto = Parse(CodedInputStream.CreateWithLimits(stream, int.MaxValue, RecursionLimit));
+            foreach (var payload in map.Payloads)
+            {
+                proto.Graph.Initializer[payload.Initializer].RawData = UnsafeByteOperations.UnsafeWrap(file.Slice(payload.Offset, payload.Length));
+            }
+            return ModelReader.Read(proto, baseDirectory, options.CheckOpsetImports, file);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Loads a model from serialized bytes; external data is resolved under <paramref name="baseDirectory"/>.</summary>

@@ -30,6 +30,7 @@ public sealed class MappedFile : IDisposable
     private readonly MemoryMappedFile? _map;
     private readonly MemoryMappedViewAccessor? _view;
     private readonly unsafe byte* _base;
+    private bool _disposed;
 
     public unsafe MappedFile(string path)
     {
@@ -56,7 +57,9 @@ public sealed class MappedFile : IDisposable
 
     public void Dispose()
     {
-        if (_view is null) return;
+        // Idempotent: an importer that fails hands the mapping back to more than one owner's clean-up.
+        if (_view is null || _disposed) return;
+        _disposed = true;
         _view.SafeMemoryMappedViewHandle.ReleasePointer();
         _view.Dispose();
         _map!.Dispose();

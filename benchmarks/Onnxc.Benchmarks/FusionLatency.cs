@@ -65,6 +65,10 @@ public static class FusionLatency
         yield return new Subject("bert-base", f => Sample("bert-base", f), text);
         yield return new Subject("gpt2-base", f => Sample("gpt2-base", f), text);
         yield return new Subject("vit-base", f => Sample("vit-base", f), new Dictionary<string, long> { ["batch"] = 1 });
+        // Short sequences, where the GEMMs shrink and the per-op overhead the fusions remove weighs more.
+        var shortText = new Dictionary<string, long> { ["batch"] = 1, ["sequence"] = 32 };
+        yield return new Subject("bert-base-s32", f => Sample("bert-base", f), shortText);
+        yield return new Subject("gpt2-base-s32", f => Sample("gpt2-base", f), shortText);
         // The autoregressive case: one decode step over a 127-token cache, where per-node overhead weighs most, and
         // the prefill that fills the cache.
         yield return new Subject("gpt2-base-past-decode", f => Sample("gpt2-base-past", f), PastDims(sequence: 1, past: 127));

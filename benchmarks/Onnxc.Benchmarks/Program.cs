@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Running;
+using Onnxc.Ir;
 
 namespace Onnxc.Benchmarks;
 
@@ -13,6 +14,20 @@ namespace Onnxc.Benchmarks;
 public static class Program
 {
     public static int Main(string[] args)
+    {
+        try
+        {
+            return Dispatch(args);
+        }
+        catch (OnnxcException error)
+        {
+            // A bad model path or a missing --dim is the user's to fix: say so in one line, as onnxc does.
+            Console.Error.WriteLine(error.Message);
+            return 2;
+        }
+    }
+
+    private static int Dispatch(string[] args)
     {
         // Plain timing modes (medians of ORT runs), not BenchmarkDotNet suites: see LatencyMode and FusionLatency.
         if (args is ["latency", .. var rest])

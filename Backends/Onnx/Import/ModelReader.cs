@@ -11,7 +11,8 @@ internal static class ModelReader
     private static readonly int[] ModelFields = { 1, 2, 3, 4, 5, 6, 7, 8, 14, 25 };
     private static readonly int[] FunctionFields = { 1, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14 };
 
-    public static Model Read(ModelProto proto, string? baseDirectory, bool checkOpsets)
+    /// <param name="mapping">A mapping the model's tensors read from (the model file itself); the model takes it over.</param>
+    public static Model Read(ModelProto proto, string? baseDirectory, bool checkOpsets, IDisposable? mapping = null)
     {
         if (proto.Graph is null)
         {
@@ -23,6 +24,7 @@ internal static class ModelReader
             throw new OnnxcException(DiagnosticIds.NoGraph, "the model has no graph", hint: "an ONNX model needs a main graph (ModelProto.graph)");
         }
         var resources = new List<IDisposable>();
+        if (mapping is not null) resources.Add(mapping);
         try
         {
             var context = new ImportContext(new ExternalDataResolver(baseDirectory, resources));
