@@ -10,13 +10,18 @@ namespace Onnxc.Samples;
 public static class LlamaBuilder
 {
     /// <summary>Builds the model: input input_ids int64 [batch, sequence ≤ MaxPositions]; output logits float [batch, sequence, vocab].</summary>
-    public static Model Build(LlamaConfig config, int seed = 0, int opset = SampleOpsets.Default)
+    /// <param name="positionIdsInput">
+    /// Read the rotary positions from a second input, position_ids int64 [batch, sequence] (each &lt; MaxPositions), as
+    /// HF transformers 4.31–4.37 export Llama (cos_cached[position_ids]); otherwise they are Range(0, sequence).
+    /// </param>
+    public static Model Build(LlamaConfig config, int seed = 0, int opset = SampleOpsets.Default, bool positionIdsInput = false)
     {
         config.Validate();
         SampleOpsets.Validate(opset);
         var graph = new Graph("llama");
         var e = new GraphEmitter(graph, opset, new WeightFactory(graph, seed));
         var ids = graph.AddInput(new Value("input_ids", SampleOpsets.Tensor(DataType.Int64, "batch", "sequence")));
+        var positionIds = positionIdsInput ? graph.AddInput(new Value("position_ids", SampleOpsets.Tensor(DataType.Int64, "batch", "sequence"))) : null;
 
         Value x, logits;
         using (e.Scope("model"))
@@ -24,7 +29,7 @@ public static class LlamaBuilder
             var embedding = e.Weights.Normal(e.ParameterPrefix + "embed_tokens.weight", 0f, WeightFactory.InitStd, config.VocabSize, config.Hidden);
             x = e.Op("Gather", embedding, ids, Attribute.Int("axis", 0));
             var positions = e.Op("Range", new[] { e.ConstScalar(0), e.Dim(ids, 1), e.ConstScalar(1) });
-            var rotary = Rotary(e, config, positions);
+            var rotary = Rotary(e, config, positionIds ?? e.Unsqueeze(positions, 0));
             var mask = CausalMask(e, positions);
             float residualStd = WeightFactory.InitStd / MathF.Sqrt(2f * config.Layers);
             for (int i = 0; i < config.Layers; i++)
@@ -40,14 +45,13 @@ public static class LlamaBuilder
 
     private readonly record struct RotaryTables(Value Cos, Value Sin);
 
-    /// <summary>cos/sin caches [MaxPositions, D] gathered at the positions and unsqueezed to [1, 1, T, D].</summary>
-    private static RotaryTables Rotary(GraphEmitter e, LlamaConfig c, Value positions)
+    /// <summary>cos/sin caches [MaxPositions, D] gathered at the [1 or batch, T] position ids and unsqueezed to [1 or batch, 1, T, D].</summary>
+    private static RotaryTables Rotary(GraphEmitter e, LlamaConfig c, Value positionIds)
     {
         int d = c.HeadSize;
         using var scope = e.Scope("rotary_emb");
         var cos = e.Weights.Computed(e.ParameterPrefix + "cos_cached", t => FillRotary(t, c, Math.Cos), c.MaxPositions, d);
         var sin = e.Weights.Computed(e.ParameterPrefix + "sin_cached", t => FillRotary(t, c, Math.Sin), c.MaxPositions, d);
-        var positionIds = e.Unsqueeze(positions, 0);
         return new RotaryTables(
             e.Unsqueeze(e.Op("Gather", cos, positionIds, Attribute.Int("axis", 0)), 1),
             e.Unsqueeze(e.Op("Gather", sin, positionIds, Attribute.Int("axis", 0)), 1));

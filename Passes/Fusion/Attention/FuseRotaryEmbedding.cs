@@ -6,7 +6,8 @@ namespace Onnxc.Passes.Fusion.Attention;
 /// <summary>
 /// Llama's decomposed rotary embedding, x·cos + rotate_half(x)·sin on a [B, H, S, D] head tensor with cos/sin gathered
 /// from [max_positions, D] caches at Range(0, S) → com.microsoft RotaryEmbedding (interleaved=0, position_ids = [0],
-/// which ORT reads as "positions start at 0") with the caches halved to [max_positions, D/2].
+/// which ORT reads as "positions start at 0") with the caches halved to [max_positions, D/2]; at explicit position ids
+/// [B, S] (HF's cos_cached[position_ids]) RotaryEmbedding reads those ids.
 /// </summary>
 public sealed class FuseRotaryEmbedding(AttentionAnalysis analysis) : RewriteRule<RotaryMatch>
 {
@@ -32,7 +33,7 @@ public sealed class FuseRotaryEmbedding(AttentionAnalysis analysis) : RewriteRul
     protected override void Rewrite(RotaryMatch m, Rewriter rewriter)
     {
         string hint = (m.Root.Name ?? "rotary").Replace('/', '_').Trim('_');
-        var positions = rewriter.Constant("onnxc_rotary_position_start", Tensor.Vector(0L));
+        var positions = m.Positions ?? rewriter.Constant("onnxc_rotary_position_start", Tensor.Vector(0L));
         var cos = rewriter.Constant(hint + "_cos_cache", HalfTable(m.CosTable));
         var sin = rewriter.Constant(hint + "_sin_cache", HalfTable(m.SinTable));
         var node = rewriter.Add("RotaryEmbedding", new[] { m.Input, positions, cos, sin }, domain: AttentionBuilder.MicrosoftDomain,
@@ -57,10 +58,11 @@ public sealed class FuseRotaryEmbedding(AttentionAnalysis analysis) : RewriteRul
         if (half.HeadSize != headSize || half.SecondEnd < headSize)
             return Match<RotaryMatch>.Miss($"rotate_half splits at {half.HeadSize / 2} and ends at {half.SecondEnd}, not at half and end of the head size {headSize}");
 
-        var cos = PositionTable.Find(cosOperand, shape[2], headSize, facts);
+        var cos = PositionTable.Find(cosOperand, shape, headSize, facts);
         if (cos.Value is not { } cosTable) return Match<RotaryMatch>.Miss("cos: " + cos.Reason);
-        var sin = PositionTable.Find(sinOperand, shape[2], headSize, facts);
+        var sin = PositionTable.Find(sinOperand, shape, headSize, facts);
         if (sin.Value is not { } sinTable) return Match<RotaryMatch>.Miss("sin: " + sin.Reason);
+        if (!ReferenceEquals(cosTable.Positions, sinTable.Positions)) return Match<RotaryMatch>.Miss("cos and sin are gathered at different positions");
         if (!PositionTable.HalvesEqual(cosTable.Table) || !PositionTable.HalvesEqual(sinTable.Table))
             return Match<RotaryMatch>.Miss("cos/sin cache halves differ (not cat(freqs, freqs)), so a [max_positions, D/2] cache cannot represent them");
 
@@ -70,7 +72,7 @@ public sealed class FuseRotaryEmbedding(AttentionAnalysis analysis) : RewriteRul
         nodes.AddRange(half.Nodes);
         nodes.AddRange(cosTable.Nodes);
         nodes.AddRange(sinTable.Nodes);
-        return new RotaryMatch(root, x, cosTable.Table, sinTable.Table, heads, headSize, nodes);
+        return new RotaryMatch(root, x, cosTable.Table, sinTable.Table, cosTable.Positions, heads, headSize, nodes);
     }
 
     /// <summary>The first D/2 columns of a [M, D] table (the caches ORT's RotaryEmbedding reads).</summary>

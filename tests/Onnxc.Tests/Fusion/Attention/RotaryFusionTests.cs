@@ -46,6 +46,39 @@ public class RotaryFusionTests
         AssertSameOutputs(path, model, 2, sequence);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(37)]
+    public void Explicit_position_ids_feed_rotary_embedding_and_keep_outputs(long sequence)
+    {
+        // HF transformers 4.31-4.37 export Llama with cos_cached[position_ids], position_ids a model input. The
+        // verifier feeds random ids below the table size, so rows are gathered out of order too.
+        using var model = LlamaBuilder.Build(LlamaConfig.Tiny, positionIdsInput: true);
+        var path = Temp("llama-positions.onnx");
+        OnnxExporter.Save(model, path);
+        var runs = new PassManager(Pipelines.ForLevel(2)) { Verifier = PassVerification.FirstError }.Run(model, new PassContext());
+        var counts = runs.SelectMany(r => r.Result.Counts).GroupBy(c => c.Key).ToDictionary(g => g.Key, g => g.Sum(c => c.Value));
+        Assert.Equal(4, counts.GetValueOrDefault("rotary-embedding"));
+        Assert.Equal(2, counts.GetValueOrDefault("rotary-attention"));
+        var rotary = model.Graph.Nodes.Where(n => n.Is("RotaryEmbedding", AttentionBuilder.MicrosoftDomain)).ToList();
+        Assert.Equal(4, rotary.Count);
+        Assert.All(rotary, n => Assert.Equal("position_ids", n.Input(1)!.Name));
+        Assert.DoesNotContain(model.Graph.Nodes, n => n.Is("Gather") && n.Input(1)?.Name == "position_ids");
+        AssertSameOutputs(path, model, 2, sequence);
+    }
+
+    [Fact]
+    public void Position_ids_that_broadcast_over_the_batch_are_refused()
+    {
+        // [1, S] ids against a symbolic batch: ORT's op would read row b·S + s past their end.
+        using var model = LlamaBuilder.Build(LlamaConfig.Tiny, positionIdsInput: true);
+        var ids = model.Graph.Inputs.Single(v => v.Name == "position_ids");
+        ids.Type = new TensorType(DataType.Int64, new Shape(new[] { Dim.Of(1), ids.Shape![1] }));
+        var context = new PassContext { Explain = true };
+        Assert.Equal(0, Run(model, context, new RotaryEmbeddingFusionPass()).GetValueOrDefault("rotary-embedding"));
+        Assert.Contains(context.Log, e => e.Rule == "rotary-embedding" && e.Message.StartsWith("cos: position ids [1, sequence] are not provably [batch, sequence]", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Cache_whose_halves_differ_is_refused()
     {
