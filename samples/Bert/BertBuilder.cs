@@ -9,7 +9,12 @@ namespace Onnxc.Samples;
 public static class BertBuilder
 {
     /// <summary>Builds the model: inputs input_ids, attention_mask, token_type_ids (int64 [batch, sequence]); outputs last_hidden_state, pooler_output.</summary>
-    public static Model Build(BertConfig config, int seed = 0, int opset = SampleOpsets.Default)
+    /// <param name="sdpa">
+    /// Attention as HF's BertSdpaSelfAttention exports (transformers ≥ 4.41, torch.onnx's scaled_dot_product_attention
+    /// at opset 14): q·√s and kᵀ·√s before the product, and the mask of _prepare_4d_attention_mask_for_sdpa,
+    /// attention_mask expanded to [batch, 1, sequence, sequence], inverted and masked_fill'ed with float.MinValue.
+    /// </param>
+    public static Model Build(BertConfig config, int seed = 0, int opset = SampleOpsets.Default, bool sdpa = false)
     {
         config.Validate();
         SampleOpsets.Validate(opset);
@@ -22,12 +27,12 @@ public static class BertBuilder
 
         Value hidden;
         using (e.Scope("embeddings")) hidden = Embeddings(e, config, ids, tokenTypes);
-        var additiveMask = AdditiveMask(e, mask);
+        var additiveMask = sdpa ? SdpaMask(e, mask) : AdditiveMask(e, mask);
         using (e.Scope("encoder"))
         {
             for (int i = 0; i < config.Layers; i++)
             {
-                using (e.Scope($"layer.{i}")) hidden = Layer(e, config, hidden, additiveMask);
+                using (e.Scope($"layer.{i}")) hidden = Layer(e, config, hidden, additiveMask, sdpa);
             }
         }
         Value pooled;
@@ -67,13 +72,29 @@ public static class BertBuilder
         return e.Op("Mul", e.Op("Sub", e.Const(1f), asFloat), e.Const(-10000f));
     }
 
-    private static Value Layer(GraphEmitter e, BertConfig c, Value x, Value additiveMask)
+    /// <summary>
+    /// _expand_mask for SDPA: m[:, None, None, :].expand(B, 1, S, S) → float → 1 − m, then masked_fill(1 − m != 0,
+    /// float.MinValue), which torch exports as Where.
+    /// </summary>
+    private static Value SdpaMask(GraphEmitter e, Value mask)
+    {
+        var unsqueezed = e.Unsqueeze(e.Unsqueeze(mask, 1), 2);
+        var batch = e.Unsqueeze(e.Dim(mask, 0), 0);
+        var sequence = e.Unsqueeze(e.Dim(mask, 1), 0);
+        var target = e.Op("Concat", new[] { batch, e.ConstInts(1), sequence, sequence }, Attribute.Int("axis", 0));
+        var expanded = e.Op("Cast", e.Op("Expand", unsqueezed, target), Attribute.Int("to", (long)DataType.Float));
+        var inverted = e.Op("Sub", e.Const(1f), expanded);
+        var masked = e.Op("Cast", inverted, Attribute.Int("to", (long)DataType.Bool));
+        return e.Op("Where", new[] { masked, e.Const(float.MinValue), inverted });
+    }
+
+    private static Value Layer(GraphEmitter e, BertConfig c, Value x, Value additiveMask, bool sdpa)
     {
         Value attentionOut;
         using (e.Scope("attention"))
         {
             Value context;
-            using (e.Scope("self")) context = SelfAttention(e, c, x, additiveMask);
+            using (e.Scope("self")) context = sdpa ? SdpaSelfAttention(e, c, x, additiveMask) : SelfAttention(e, c, x, additiveMask);
             using (e.Scope("output"))
             {
                 Value dense;
@@ -109,6 +130,22 @@ public static class BertBuilder
         var scores = e.Op("Div", e.Op("MatMul", queries, keys), e.Const(MathF.Sqrt(c.HeadSize)));
         scores = e.Op("Add", scores, additiveMask);
         var probabilities = e.Op("Softmax", scores, Attribute.Int("axis", -1));
+        return e.MergeHeads(e.Op("MatMul", probabilities, values), c.Hidden);
+    }
+
+    /// <summary>torch.onnx's scaled_dot_product_attention: Softmax((q·√s)(kᵀ·√s) + mask)·v with s = 1/√d.</summary>
+    private static Value SdpaSelfAttention(GraphEmitter e, BertConfig c, Value x, Value additiveMask)
+    {
+        Value q, k, v;
+        using (e.Scope("query")) q = e.Linear(x, c.Hidden, c.Hidden);
+        using (e.Scope("key")) k = e.Linear(x, c.Hidden, c.Hidden);
+        using (e.Scope("value")) v = e.Linear(x, c.Hidden, c.Hidden);
+        var queries = e.SplitHeads(q, c.Heads, c.HeadSize, 0, 2, 1, 3);
+        var keys = e.Op("Transpose", e.SplitHeads(k, c.Heads, c.HeadSize, 0, 2, 1, 3), Attribute.Ints("perm", 0, 1, 3, 2));
+        var values = e.SplitHeads(v, c.Heads, c.HeadSize, 0, 2, 1, 3);
+        var sqrtScale = e.Const(MathF.Sqrt(1f / MathF.Sqrt(c.HeadSize)));
+        var scores = e.Op("MatMul", e.Op("Mul", queries, sqrtScale), e.Op("Mul", keys, sqrtScale));
+        var probabilities = e.Op("Softmax", e.Op("Add", scores, additiveMask), Attribute.Int("axis", -1));
         return e.MergeHeads(e.Op("MatMul", probabilities, values), c.Hidden);
     }
 }

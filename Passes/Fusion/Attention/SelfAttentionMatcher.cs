@@ -50,9 +50,17 @@ public static class SelfAttentionMatcher
             (scale, queryHeads) = (scale * qs, unscaled);
             core.Add(queryScale);
         }
+        // torch.onnx's scaled_dot_product_attention scales both sides by √s: (q·√s)(kᵀ·√s) = s·(qkᵀ).
+        Value keyHeads = qk.Input(1)!;
+        if (Patterns.Producer(keyHeads, "Mul") is { } keyScale && ScaleOperand(keyScale, out var ks, out var unscaledKey))
+        {
+            if (!Patterns.HasSingleUse(keyHeads)) return Miss("scaled key heads have other readers");
+            (scale, keyHeads) = (scale * ks, unscaledKey);
+            core.Add(keyScale);
+        }
         var query = HeadTensor.FindHeadsFirst(queryHeads, facts);
         if (query.Value is not { } q) return Miss("query: " + query.Reason);
-        var key = HeadTensor.FindKeyTransposed(qk.Input(1)!, facts);
+        var key = HeadTensor.FindKeyTransposed(keyHeads, facts);
         if (key.Value is not { } k) return Miss("key: " + key.Reason);
         var value = HeadTensor.FindHeadsFirst(context.Input(1)!, facts);
         if (value.Value is not { } v) return Miss("value: " + value.Reason);

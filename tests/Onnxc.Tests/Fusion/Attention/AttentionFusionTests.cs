@@ -33,6 +33,24 @@ public class AttentionFusionTests
         AssertSameOutputs(path, model, new Dictionary<string, long> { ["batch"] = 2, ["sequence"] = 37 });
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(37)]
+    public void Bert_exported_through_sdpa_fuses_and_keeps_outputs(long sequence)
+    {
+        // HF's BertSdpaSelfAttention: q and kᵀ each scaled by √s, the mask expanded and masked_fill'ed (a Where).
+        using var model = BertBuilder.Build(BertConfig.Tiny, sdpa: true);
+        var path = Temp("bert-sdpa.onnx");
+        OnnxExporter.Save(model, path);
+        var result = RunO2(model, new PassContext());
+        Assert.Equal(2, result.GetValueOrDefault("attention"));
+        var attention = model.Graph.Nodes.Where(n => n.Is("Attention", AttentionBuilder.MicrosoftDomain)).ToList();
+        Assert.Equal(2, attention.Count);
+        Assert.All(attention, n => Assert.Equal(1f / MathF.Sqrt(BertConfig.Tiny.HeadSize), n.GetFloat("scale", 0f), 6));
+        Assert.DoesNotContain(model.Graph.Nodes, n => n.Is("Softmax"));
+        AssertSameOutputs(path, model, new Dictionary<string, long> { ["batch"] = 2, ["sequence"] = sequence });
+    }
+
     [Fact]
     public void Llama_attention_is_left_alone_until_rotary_is_fused()
     {
