@@ -118,12 +118,18 @@ public static class BertBuilder
         }
     }
 
-    private static Value SelfAttention(GraphEmitter e, BertConfig c, Value x, Value additiveMask)
+    private static (Value Query, Value Key, Value Value) ProjectQueryKeyValue(GraphEmitter e, BertConfig c, Value x)
     {
         Value q, k, v;
         using (e.Scope("query")) q = e.Linear(x, c.Hidden, c.Hidden);
         using (e.Scope("key")) k = e.Linear(x, c.Hidden, c.Hidden);
         using (e.Scope("value")) v = e.Linear(x, c.Hidden, c.Hidden);
+        return (q, k, v);
+    }
+
+    private static Value SelfAttention(GraphEmitter e, BertConfig c, Value x, Value additiveMask)
+    {
+        var (q, k, v) = ProjectQueryKeyValue(e, c, x);
         var keys = e.SplitHeads(k, c.Heads, c.HeadSize, 0, 2, 3, 1);
         var values = e.SplitHeads(v, c.Heads, c.HeadSize, 0, 2, 1, 3);
         var queries = e.SplitHeads(q, c.Heads, c.HeadSize, 0, 2, 1, 3);
@@ -136,10 +142,7 @@ public static class BertBuilder
     /// <summary>torch.onnx's scaled_dot_product_attention: Softmax((q·√s)(kᵀ·√s) + mask)·v with s = 1/√d.</summary>
     private static Value SdpaSelfAttention(GraphEmitter e, BertConfig c, Value x, Value additiveMask)
     {
-        Value q, k, v;
-        using (e.Scope("query")) q = e.Linear(x, c.Hidden, c.Hidden);
-        using (e.Scope("key")) k = e.Linear(x, c.Hidden, c.Hidden);
-        using (e.Scope("value")) v = e.Linear(x, c.Hidden, c.Hidden);
+        var (q, k, v) = ProjectQueryKeyValue(e, c, x);
         var queries = e.SplitHeads(q, c.Heads, c.HeadSize, 0, 2, 1, 3);
         var keys = e.Op("Transpose", e.SplitHeads(k, c.Heads, c.HeadSize, 0, 2, 1, 3), Attribute.Ints("perm", 0, 1, 3, 2));
         var values = e.SplitHeads(v, c.Heads, c.HeadSize, 0, 2, 1, 3);
