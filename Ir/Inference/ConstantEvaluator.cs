@@ -171,6 +171,10 @@ internal static class ConstantEvaluator
         {
             Dim l = x[0], r = x[1];
             if (op == "Equal" && SameSymbol(l, r)) return 1;
+            // A symbolic element is always some tensor's dimension (symbols enter only through Shape and pass only
+            // through identities), so it is ≥ 0: against a negative constant the comparison is decided. torch writes
+            // expand(-1) as Where(Equal(size, -1), 1, size), and this keeps the batch symbol through it.
+            if (DecidedAgainstNegative(op, l, r) is { } decided) return decided ? 1 : 0;
             if (!l.IsStatic || !r.IsStatic) return Dim.Unknown;
             long p = l.Value!.Value, q = r.Value!.Value;
             bool result = op switch
@@ -185,6 +189,21 @@ internal static class ConstantEvaluator
             };
             return result ? 1 : 0;
         });
+    }
+
+    /// <summary>l op r when one side is a symbolic (non-negative) dim and the other a negative constant; else null.</summary>
+    private static bool? DecidedAgainstNegative(string op, Dim l, Dim r)
+    {
+        bool leftBelow = l.IsStatic && l.Value < 0 && r.Symbol is not null;
+        bool rightBelow = r.IsStatic && r.Value < 0 && l.Symbol is not null;
+        if (!leftBelow && !rightBelow) return null;
+        return op switch
+        {
+            "Equal" => false,
+            "Less" or "LessOrEqual" => leftBelow,
+            "Greater" or "GreaterOrEqual" => rightBelow,
+            _ => null,
+        };
     }
 
     private static bool SameSymbol(Dim a, Dim b) => a.Symbol is not null && a.Symbol == b.Symbol;

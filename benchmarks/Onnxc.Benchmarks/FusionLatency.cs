@@ -65,6 +65,10 @@ public static class FusionLatency
         yield return new Subject("bert-base", f => Sample("bert-base", f), text);
         yield return new Subject("gpt2-base", f => Sample("gpt2-base", f), text);
         yield return new Subject("vit-base", f => Sample("vit-base", f), new Dictionary<string, long> { ["batch"] = 1 });
+        // Llama with rotary caches gathered at Range positions, and as HF transformers >= 4.38 export it: cos/sin
+        // computed at run time from inv_freq and position_ids (no cache).
+        yield return new Subject("llama-base", f => Sample("llama-base", f), text);
+        yield return new Subject("llama-base-computed-rotary", f => Save(LlamaBuilder.Build(LlamaConfig.Small, positionIdsInput: true, computedRotary: true), "llama-base-computed-rotary", f), text);
         // Short sequences, where the GEMMs shrink and the per-op overhead the fusions remove weighs more.
         var shortText = new Dictionary<string, long> { ["batch"] = 1, ["sequence"] = 32 };
         yield return new Subject("bert-base-s32", f => Sample("bert-base", f), shortText);
@@ -90,12 +94,16 @@ public static class FusionLatency
         [Gpt2PastBuilder.Total] = past + sequence,
     };
 
-    private static string Sample(string name, string folder)
+    private static string Sample(string name, string folder) => Save(SampleModels.Build(name), name, folder);
+
+    private static string Save(Model model, string name, string folder)
     {
-        var path = Path.Combine(folder, name + ".onnx");
-        using var model = SampleModels.Build(name);
-        OnnxExporter.Save(model, path);
-        return path;
+        using (model)
+        {
+            var path = Path.Combine(folder, name + ".onnx");
+            OnnxExporter.Save(model, path);
+            return path;
+        }
     }
 
     private static string Shared(string name, string file = "model.onnx")
@@ -157,7 +165,7 @@ public static class FusionLatency
         {
             var generator = new GeneratorOptions
             {
-                IntegerUpperBounds = new Dictionary<string, long> { ["token_type_ids"] = 2, ["attention_mask"] = 2 },
+                IntegerUpperBounds = new Dictionary<string, long> { ["token_type_ids"] = 2, ["attention_mask"] = 2, ["position_ids"] = dims.GetValueOrDefault("sequence", 1) },
             };
             var feed = InputGenerator.Generate(a.Inputs, 1, seed: 0, dims, generator)[0];
             for (int i = 0; i < WarmUp; i++)

@@ -14,7 +14,11 @@ public static class LlamaBuilder
     /// Read the rotary positions from a second input, position_ids int64 [batch, sequence] (each &lt; MaxPositions), as
     /// HF transformers 4.31–4.37 export Llama (cos_cached[position_ids]); otherwise they are Range(0, sequence).
     /// </param>
-    public static Model Build(LlamaConfig config, int seed = 0, int opset = SampleOpsets.Default, bool positionIdsInput = false)
+    /// <param name="computedRotary">
+    /// Compute cos/sin at run time from inv_freq and the positions, as HF transformers ≥ 4.38 export it (no cache;
+    /// then positions are unbounded), instead of gathering rows of cos_cached/sin_cached.
+    /// </param>
+    public static Model Build(LlamaConfig config, int seed = 0, int opset = SampleOpsets.Default, bool positionIdsInput = false, bool computedRotary = false)
     {
         config.Validate();
         SampleOpsets.Validate(opset);
@@ -29,7 +33,8 @@ public static class LlamaBuilder
             var embedding = e.Weights.Normal(e.ParameterPrefix + "embed_tokens.weight", 0f, WeightFactory.InitStd, config.VocabSize, config.Hidden);
             x = e.Op("Gather", embedding, ids, Attribute.Int("axis", 0));
             var positions = e.Op("Range", new[] { e.ConstScalar(0), e.Dim(ids, 1), e.ConstScalar(1) });
-            var rotary = Rotary(e, config, positionIds ?? e.Unsqueeze(positions, 0));
+            var rotaryPositions = positionIds ?? e.Unsqueeze(positions, 0);
+            var rotary = computedRotary ? ComputedRotary(e, config, rotaryPositions) : Rotary(e, config, rotaryPositions);
             var mask = CausalMask(e, positions);
             float residualStd = WeightFactory.InitStd / MathF.Sqrt(2f * config.Layers);
             for (int i = 0; i < config.Layers; i++)
@@ -55,6 +60,31 @@ public static class LlamaBuilder
         return new RotaryTables(
             e.Unsqueeze(e.Op("Gather", cos, positionIds, Attribute.Int("axis", 0)), 1),
             e.Unsqueeze(e.Op("Gather", sin, positionIds, Attribute.Int("axis", 0)), 1));
+    }
+
+    /// <summary>
+    /// HF ≥ 4.38's LlamaRotaryEmbedding.forward as torch.onnx.export writes it with constant folding:
+    /// freqs = (inv_freq[None, :, None].expand(B, -1, 1) @ position_ids[:, None, :].float()).transpose(1, 2),
+    /// emb = cat(freqs, freqs), cos = emb.cos() · attention_scaling (1.0), sin alike; unsqueezed at 1 for the heads.
+    /// </summary>
+    private static RotaryTables ComputedRotary(GraphEmitter e, LlamaConfig c, Value positionIds)
+    {
+        int d = c.HeadSize, half = d / 2;
+        using var scope = e.Scope("rotary_emb");
+        var inverseFrequencies = e.Weights.Computed(e.ParameterPrefix + "inv_freq", t =>
+        {
+            for (int i = 0; i < half; i++) t[i] = (float)(1.0 / Math.Pow(c.RopeTheta, 2.0 * i / d));
+        }, 1, half, 1);
+        // expand(B, -1, 1): torch writes the -1 as 1 behind Where(Equal(size, -1), 1, size).
+        var size = e.Op("Concat", new[] { e.Unsqueeze(e.Dim(positionIds, 0), 0), e.ConstInts(-1), e.ConstInts(1) }, Attribute.Int("axis", 0));
+        size = e.Op("Where", new[] { e.Op("Equal", size, e.ConstInts(-1, -1, -1)), e.ConstInts(1, 1, 1), size });
+        var expanded = e.Op("Expand", inverseFrequencies, size);
+        var positions = e.Op("Cast", e.Unsqueeze(positionIds, 1), Attribute.Int("to", (long)DataType.Float));
+        var freqs = e.Op("Transpose", e.Op("MatMul", expanded, positions), Attribute.Ints("perm", 0, 2, 1));
+        var emb = e.Op("Concat", new[] { freqs, freqs }, Attribute.Int("axis", -1));
+        var cos = e.Op("Mul", e.Op("Cos", emb), e.Const(1f));
+        var sin = e.Op("Mul", e.Op("Sin", emb), e.Const(1f));
+        return new RotaryTables(e.Unsqueeze(cos, 1), e.Unsqueeze(sin, 1));
     }
 
     /// <summary>emb = cat(freqs, freqs) with freqs[t, i] = t / θ^(2i/D); computed in double, stored as float.</summary>

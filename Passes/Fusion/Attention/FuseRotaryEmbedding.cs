@@ -7,7 +7,8 @@ namespace Onnxc.Passes.Fusion.Attention;
 /// Llama's decomposed rotary embedding, x·cos + rotate_half(x)·sin on a [B, H, S, D] head tensor with cos/sin gathered
 /// from [max_positions, D] caches at Range(0, S) → com.microsoft RotaryEmbedding (interleaved=0, position_ids = [0],
 /// which ORT reads as "positions start at 0") with the caches halved to [max_positions, D/2]; at explicit position ids
-/// [B, S] (HF's cos_cached[position_ids]) RotaryEmbedding reads those ids.
+/// [B, S] (HF's cos_cached[position_ids]) RotaryEmbedding reads those ids. cos/sin computed at run time (HF ≥ 4.38)
+/// become caches computed at run time (<see cref="ComputedRotaryCaches"/>).
 /// </summary>
 public sealed class FuseRotaryEmbedding(AttentionAnalysis analysis) : RewriteRule<RotaryMatch>
 {
@@ -33,9 +34,7 @@ public sealed class FuseRotaryEmbedding(AttentionAnalysis analysis) : RewriteRul
     protected override void Rewrite(RotaryMatch m, Rewriter rewriter)
     {
         string hint = (m.Root.Name ?? "rotary").Replace('/', '_').Trim('_');
-        var positions = m.Positions ?? rewriter.Constant("onnxc_rotary_position_start", Tensor.Vector(0L));
-        var cos = rewriter.Constant(hint + "_cos_cache", HalfTable(m.CosTable));
-        var sin = rewriter.Constant(hint + "_sin_cache", HalfTable(m.SinTable));
+        var (positions, cos, sin) = m.Caches.Emit(rewriter, hint);
         var node = rewriter.Add("RotaryEmbedding", new[] { m.Input, positions, cos, sin }, domain: AttentionBuilder.MicrosoftDomain,
             attributes: new[] { Attribute.Int("interleaved", 0), Attribute.Int("num_heads", m.Heads) }, name: hint + "_RotaryEmbedding");
         rewriter.Replace(m.Root.Output(0), node.Output(0));
@@ -58,30 +57,14 @@ public sealed class FuseRotaryEmbedding(AttentionAnalysis analysis) : RewriteRul
         if (half.HeadSize != headSize || half.SecondEnd < headSize)
             return Match<RotaryMatch>.Miss($"rotate_half splits at {half.HeadSize / 2} and ends at {half.SecondEnd}, not at half and end of the head size {headSize}");
 
-        var cos = PositionTable.Find(cosOperand, shape, headSize, facts);
-        if (cos.Value is not { } cosTable) return Match<RotaryMatch>.Miss("cos: " + cos.Reason);
-        var sin = PositionTable.Find(sinOperand, shape, headSize, facts);
-        if (sin.Value is not { } sinTable) return Match<RotaryMatch>.Miss("sin: " + sin.Reason);
-        if (!ReferenceEquals(cosTable.Positions, sinTable.Positions)) return Match<RotaryMatch>.Miss("cos and sin are gathered at different positions");
-        if (!PositionTable.HalvesEqual(cosTable.Table) || !PositionTable.HalvesEqual(sinTable.Table))
-            return Match<RotaryMatch>.Miss("cos/sin cache halves differ (not cat(freqs, freqs)), so a [max_positions, D/2] cache cannot represent them");
+        var found = RotaryCaches.Find(cosOperand, sinOperand, shape, headSize, facts);
+        if (found.Value is not { } caches) return Match<RotaryMatch>.Miss(found.Reason!);
 
         if (!Patterns.HasSingleUse(cosMul.Output(0)) || !Patterns.HasSingleUse(sinMul.Output(0)) || !Patterns.HasSingleUse(concat.Output(0)))
             return Match<RotaryMatch>.Miss("rotary products have other readers");
         var nodes = new List<Node> { root, cosMul, sinMul };
         nodes.AddRange(half.Nodes);
-        nodes.AddRange(cosTable.Nodes);
-        nodes.AddRange(sinTable.Nodes);
-        return new RotaryMatch(root, x, cosTable.Table, sinTable.Table, cosTable.Positions, heads, headSize, nodes);
-    }
-
-    /// <summary>The first D/2 columns of a [M, D] table (the caches ORT's RotaryEmbedding reads).</summary>
-    private static Tensor HalfTable(Tensor table)
-    {
-        long rows = table.Dims[0], width = table.Dims[1], half = width / 2;
-        var source = table.AsSpan<float>();
-        var result = new float[rows * half];
-        for (long r = 0; r < rows; r++) source.Slice((int)(r * width), (int)half).CopyTo(result.AsSpan((int)(r * half), (int)half));
-        return Tensor.FromArray(result, rows, half);
+        nodes.AddRange(caches.Nodes);
+        return new RotaryMatch(root, x, caches, heads, headSize, nodes);
     }
 }

@@ -48,6 +48,27 @@ public class ConstantValuesTests
     }
 
     [Fact]
+    public void Torch_expand_minus_one_keeps_the_batch_symbol()
+    {
+        // torch.onnx writes expand(B, -1, 1) as Expand(x, Where(Equal(size, -1), 1, size)): a dim is never
+        // negative, so Equal(batch, -1) is false and the Where keeps the symbol.
+        var f = new InferenceFixture();
+        var x = f.Input("x", "batch", 7);
+        var batch = f.Op("Unsqueeze", f.Op("Gather", f.Op("Shape", x).Output(), f.Scalar("zero", 0)).Output(), f.Ints("axes", 0));
+        var size = f.Op("Concat", new Value?[] { batch.Output(), f.Ints("minus", -1), f.Ints("one", 1) }, Attribute.Int("axis", 0));
+        var isMinus = f.Op("Equal", size.Output(), f.Ints("minuses", -1, -1, -1));
+        var where = f.Op("Where", isMinus.Output(), f.Ints("ones", 1, 1, 1), size.Output());
+        var below = f.Op("Less", f.Ints("m2", -2), batch.Output());
+        var above = f.Op("GreaterOrEqual", f.Ints("m3", -3), batch.Output());
+        f.RunClean();
+        var constants = new ConstantValues();
+        Assert.Equal("0,1,0", Elements(constants.TryGet(isMinus.Output())));
+        Assert.Equal("batch,1,1", Elements(constants.TryGet(where.Output())));
+        Assert.Equal("1", Elements(constants.TryGet(below.Output())));
+        Assert.Equal("0", Elements(constants.TryGet(above.Output())));
+    }
+
+    [Fact]
     public void Range_Squeeze_Equal_Where_and_Constant()
     {
         var f = new InferenceFixture();

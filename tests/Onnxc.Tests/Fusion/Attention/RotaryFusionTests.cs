@@ -67,6 +67,44 @@ public class RotaryFusionTests
         AssertSameOutputs(path, model, 2, sequence);
     }
 
+    [Theory]
+    [InlineData(false, 1)]
+    [InlineData(false, 37)]
+    [InlineData(true, 1)]
+    [InlineData(true, 37)]
+    public void Cos_and_sin_computed_at_run_time_become_computed_caches_and_keep_outputs(bool positionIdsInput, long sequence)
+    {
+        // HF transformers >= 4.38 compute cos/sin from inv_freq and the positions in the graph: no cache to gather,
+        // so RotaryEmbedding reads caches of cos/sin computed at run time, D/2 wide, one row per token.
+        using var model = LlamaBuilder.Build(LlamaConfig.Tiny, positionIdsInput: positionIdsInput, computedRotary: true);
+        var path = Temp($"llama-computed-rotary-{positionIdsInput}.onnx");
+        OnnxExporter.Save(model, path);
+        var runs = new PassManager(Pipelines.ForLevel(2)) { Verifier = PassVerification.FirstError }.Run(model, new PassContext());
+        var counts = runs.SelectMany(r => r.Result.Counts).GroupBy(c => c.Key).ToDictionary(g => g.Key, g => g.Sum(c => c.Value));
+        Assert.Equal(4, counts.GetValueOrDefault("rotary-embedding"));
+        Assert.Equal(2, counts.GetValueOrDefault("rotary-attention"));
+        long half = LlamaConfig.Tiny.HeadSize / 2;
+        var waves = model.Graph.Nodes.Where(n => n.Is("Cos") || n.Is("Sin")).ToList();
+        Assert.Equal(2, waves.Count);
+        Assert.All(waves, n => Assert.Equal(half, n.Output(0).Shape![^1].Value));
+        var positions = model.Graph.Nodes.Where(n => n.Is("RotaryEmbedding", AttentionBuilder.MicrosoftDomain)).Select(n => n.Input(1)!).Distinct().ToList();
+        Assert.Single(positions);
+        Assert.Equal(positionIdsInput, positions[0].Producer is not null);
+        AssertSameOutputs(path, model, 2, sequence);
+    }
+
+    [Fact]
+    public void Computed_angles_of_unknown_batch_are_refused_with_the_reason()
+    {
+        // Angles whose batch is neither 1 nor the heads' could not be addressed by [B, S] position ids.
+        using var model = LlamaBuilder.Build(LlamaConfig.Tiny, positionIdsInput: true, computedRotary: true);
+        var ids = model.Graph.Inputs.Single(v => v.Name == "position_ids");
+        ids.Type = new TensorType(DataType.Int64, new Shape(new[] { Dim.Named("rows"), ids.Shape![1] }));
+        var context = new PassContext { Explain = true };
+        Assert.Equal(0, Run(model, context, new RotaryEmbeddingFusionPass()).GetValueOrDefault("rotary-embedding"));
+        Assert.Contains(context.Log, e => e.Rule == "rotary-embedding" && e.Message.StartsWith("rotary angles' batch dim rows is neither 1 nor provably the heads' batch", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Position_ids_that_broadcast_over_the_batch_are_refused()
     {
