@@ -21,7 +21,11 @@ public static class SampleCommand
             Description = $"store tensors of at least BYTES bytes in '<output>.data' (default {OptimizeCommand.DefaultExternalThreshold} when given without a value)",
             Arity = ArgumentArity.ZeroOrOne,
         };
-        var command = new Command("sample", "Write a bundled sample model (BERT-, GPT-2-, Llama- or ViT-shaped)") { name, output, seed, opset, external };
+        var unfolded = new Option<bool>("--no-constant-folding")
+        {
+            Description = "write it as torch.onnx.export(do_constant_folding=False) does: Linear weights read through a Transpose",
+        };
+        var command = new Command("sample", "Write a bundled sample model (BERT-, GPT-2-, Llama- or ViT-shaped)") { name, output, seed, opset, external, unfolded };
         command.SetAction(parse => CommandRunner.Run(() =>
         {
             if (parse.GetValue(name) is not { } sample)
@@ -36,6 +40,7 @@ public static class SampleCommand
             }
             var target = parse.GetValue(output) ?? throw new OnnxcException(DiagnosticIds.Usage, "missing --output", hint: "give the file to write with -o");
             using var model = SampleModels.Build(sample, parse.GetValue(seed), parse.GetValue(opset));
+            if (parse.GetValue(unfolded)) UnfoldedExport.WithoutConstantFolding(model);
             var threshold = parse.GetResult(external) is { } given ? given.GetValueOrDefault<long?>() ?? OptimizeCommand.DefaultExternalThreshold : (long?)null;
             OnnxExporter.Save(model, target.FullName, new ExportOptions { ExternalDataThreshold = threshold });
             var stats = ModelStatistics.Of(model);

@@ -23,6 +23,7 @@ public static class Pipelines
         new EliminateDeadCode(),
         new InferShapes(),
         new FoldConstants(),
+        new FoldWeightTransposes(),
         new RemoveNoOps(),
         // Fusions.
         new FuseLayerNormPass(),
@@ -105,6 +106,8 @@ public static class Pipelines
         new InferShapes(),
         // Constants (shape arithmetic: Shape→Gather→Unsqueeze→Concat) collapse into initializers.
         new FoldConstants(),
+        // Weights behind a Transpose (nn.Linear exported without constant folding), which the folder's size limit keeps.
+        new FoldWeightTransposes(),
         // Nodes whose output equals their input (often only provable once their shape inputs are folded).
         new RemoveNoOps(),
         // Duplicates: the folder emits one initializer per folded node, often with equal contents.

@@ -69,6 +69,10 @@ public static class FusionLatency
         // computed at run time from inv_freq and position_ids (no cache).
         yield return new Subject("llama-base", f => Sample("llama-base", f), text);
         yield return new Subject("llama-base-computed-rotary", f => Save(LlamaBuilder.Build(LlamaConfig.Small, positionIdsInput: true, computedRotary: true), "llama-base-computed-rotary", f), text);
+        // As torch.onnx.export writes them with do_constant_folding=False: every Linear reads its weight through a
+        // Transpose (GPT-2's tied LM head reads the embedding table through one).
+        yield return new Subject("bert-base-unfolded", f => Save(UnfoldedExport.WithoutConstantFolding(SampleModels.Build("bert-base")), "bert-base-unfolded", f), text);
+        yield return new Subject("gpt2-base-unfolded", f => Save(UnfoldedExport.WithoutConstantFolding(SampleModels.Build("gpt2-base")), "gpt2-base-unfolded", f), text);
         // Short sequences, where the GEMMs shrink and the per-op overhead the fusions remove weighs more.
         var shortText = new Dictionary<string, long> { ["batch"] = 1, ["sequence"] = 32 };
         yield return new Subject("bert-base-s32", f => Sample("bert-base", f), shortText);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Onnxc.Backends.Onnx;
 using Onnxc.Tests.Support;
 
 namespace Onnxc.Tests.Cli;
@@ -66,5 +67,26 @@ public sealed class CliWorkflowTests : IDisposable
         Assert.NotEqual(0, unknown.ExitCode);
         Assert.Contains("unknown pass 'no-such-pass'", unknown.Stderr);
         Assert.False(File.Exists(Path.Combine(_dir.FullName, "x.onnx")));
+    }
+
+    /// <summary>--no-constant-folding writes the Linear weights behind Transposes; -O2 still fuses attention and verifies.</summary>
+    [Fact]
+    public void An_unfolded_sample_optimizes_and_verifies()
+    {
+        var model = Path.Combine(_dir.FullName, "bert-unfolded.onnx");
+        var optimized = Path.Combine(_dir.FullName, "bert-unfolded.opt.onnx");
+        Assert.Equal(0, OnnxcProcess.Run("sample", "bert-tiny", "-o", model, "--no-constant-folding").ExitCode);
+        var optimize = OnnxcProcess.Run("optimize", model, "-o", optimized);
+        Assert.True(optimize.ExitCode == 0, optimize.Stderr);
+        using (var written = OnnxImporter.Load(model))
+        {
+            Assert.Equal(12, written.Graph.Nodes.Count(n => n.Is("Transpose") && n.Input(0) is { IsInitializer: true }));
+        }
+        using (var fused = OnnxImporter.Load(optimized))
+        {
+            Assert.Equal(2, fused.Graph.Nodes.Count(n => n.Is("Attention", "com.microsoft")));
+        }
+        var verify = OnnxcProcess.Run("verify", model, optimized, "--samples", "1", "--dim", "batch=1", "--dim", "sequence=8");
+        Assert.True(verify.ExitCode == 0, verify.Stdout + verify.Stderr);
     }
 }

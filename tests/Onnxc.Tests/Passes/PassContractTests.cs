@@ -16,7 +16,8 @@ namespace Onnxc.Tests.Passes;
 /// </summary>
 public class PassContractTests
 {
-    private static readonly string[] Samples = { "bert-tiny", "gpt2-tiny", "gpt2-tiny-past", "llama-tiny", "vit-tiny" };
+    // bert-tiny-unfolded: as torch exports without constant folding (every Linear weight behind a Transpose).
+    private static readonly string[] Samples = { "bert-tiny", "bert-tiny-unfolded", "gpt2-tiny", "gpt2-tiny-past", "llama-tiny", "vit-tiny" };
 
     private static readonly string[] RealModels =
     {
@@ -91,7 +92,10 @@ public class PassContractTests
     }
 }
 
-/// <summary>Sample models exported once per test run into a temp folder and shared by tests.</summary>
+/// <summary>
+/// Sample models exported once per test run into a temp folder and shared by tests; a "-unfolded" suffix gives the
+/// sample as exported without constant folding (<see cref="UnfoldedExport"/>).
+/// </summary>
 public static class SampleFiles
 {
     private static readonly string Folder = Directory.CreateTempSubdirectory("onnxc-samples-").FullName;
@@ -104,7 +108,13 @@ public static class SampleFiles
         {
             if (Paths.TryGetValue(name, out var path)) return path;
             path = Path.Combine(Folder, name + ".onnx");
-            using (var model = SampleModels.Build(name)) OnnxExporter.Save(model, path);
+            const string unfolded = "-unfolded";
+            using (var model = name.EndsWith(unfolded, StringComparison.Ordinal)
+                ? UnfoldedExport.WithoutConstantFolding(SampleModels.Build(name[..^unfolded.Length]))
+                : SampleModels.Build(name))
+            {
+                OnnxExporter.Save(model, path);
+            }
             Paths[name] = path;
             return path;
         }
