@@ -25,7 +25,11 @@ public static class SampleCommand
         {
             Description = "write it as torch.onnx.export(do_constant_folding=False) does: Linear weights read through a Transpose",
         };
-        var command = new Command("sample", "Write a bundled sample model (BERT-, GPT-2-, Llama- or ViT-shaped)") { name, output, seed, opset, external, unfolded };
+        var modules = new Option<bool>("--module-functions")
+        {
+            Description = "write each layer as a call of a model-local function, as torch.onnx.export(export_modules_as_functions=...) does",
+        };
+        var command = new Command("sample", "Write a bundled sample model (BERT-, GPT-2-, Llama- or ViT-shaped)") { name, output, seed, opset, external, unfolded, modules };
         command.SetAction(parse => CommandRunner.Run(() =>
         {
             if (parse.GetValue(name) is not { } sample)
@@ -41,6 +45,7 @@ public static class SampleCommand
             var target = parse.GetValue(output) ?? throw new OnnxcException(DiagnosticIds.Usage, "missing --output", hint: "give the file to write with -o");
             using var model = SampleModels.Build(sample, parse.GetValue(seed), parse.GetValue(opset));
             if (parse.GetValue(unfolded)) UnfoldedExport.WithoutConstantFolding(model);
+            if (parse.GetValue(modules)) ModuleFunctionExport.AsModuleFunctions(model);
             var threshold = parse.GetResult(external) is { } given ? given.GetValueOrDefault<long?>() ?? OptimizeCommand.DefaultExternalThreshold : (long?)null;
             OnnxExporter.Save(model, target.FullName, new ExportOptions { ExternalDataThreshold = threshold });
             var stats = ModelStatistics.Of(model);

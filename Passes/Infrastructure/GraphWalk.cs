@@ -15,6 +15,13 @@ public static class GraphWalk
         }
     }
 
+    /// <summary>
+    /// The graphs a rewrite that adds initializers or new op domains may edit: the main graph and its subgraphs, not
+    /// function bodies (a FunctionProto holds no initializers and declares its own opsets; -O1/-O2 inline the
+    /// calls first, so what is left in a body is what inline-functions refused to expand).
+    /// </summary>
+    public static IEnumerable<Graph> Rewritable(Model model) => WithSubgraphs(model.Graph);
+
     public static IEnumerable<Graph> WithSubgraphs(Graph graph)
     {
         yield return graph;

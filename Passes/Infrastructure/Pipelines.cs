@@ -18,6 +18,7 @@ public static class Pipelines
     public static IReadOnlyList<IPass> AllPasses() => new IPass[]
     {
         // Clean-up.
+        new InlineFunctions(),
         new RemoveIdentity(),
         new EliminateCommonSubexpressions(),
         new EliminateDeadCode(),
@@ -100,6 +101,8 @@ public static class Pipelines
     /// </summary>
     private static PipelineStep CleanUp() => new PipelineStep.Fixpoint(new IPass[]
     {
+        // Model-local functions first: every pass after it sees the ops inside the calls (torch module functions).
+        new InlineFunctions(),
         // Identity and inference Dropout first: they hide constants from the folder and shapes from no-op checks.
         new RemoveIdentity(),
         // Types and static dims for everything after: Shape of a static value folds, no-op checks compare shapes.

@@ -22,7 +22,7 @@ public class PatternRewritePass(string name, string description, params IRewrite
         for (int sweep = 0; sweep < MaxSweeps; sweep++)
         {
             bool changed = false;
-            foreach (var graph in GraphWalk.AllGraphs(model).ToList()) changed |= Sweep(model, graph, context, counts, sweep == 0);
+            foreach (var graph in GraphWalk.Rewritable(model).ToList()) changed |= Sweep(model, graph, context, counts, sweep == 0);
             if (!changed) break;
         }
         return new PassResult(counts.Count > 0, counts);

@@ -32,7 +32,7 @@ public sealed class Prune24Pass(Prune24Options options) : IPass
                 hint: "add --target ort+onnxc, or drop --sparse-values int8");
         }
         var layers = new List<(LinearLayer Layer, float[] Rows, bool AlreadySparse)>();
-        foreach (var graph in GraphWalk.AllGraphs(model))
+        foreach (var graph in GraphWalk.Rewritable(model))
         {
             foreach (var node in graph.Nodes)
             {

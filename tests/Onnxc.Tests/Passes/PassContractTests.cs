@@ -16,8 +16,9 @@ namespace Onnxc.Tests.Passes;
 /// </summary>
 public class PassContractTests
 {
-    // bert-tiny-unfolded: as torch exports without constant folding (every Linear weight behind a Transpose).
-    private static readonly string[] Samples = { "bert-tiny", "bert-tiny-unfolded", "gpt2-tiny", "gpt2-tiny-past", "llama-tiny", "vit-tiny" };
+    // bert-tiny-unfolded: as torch exports without constant folding (every Linear weight behind a Transpose);
+    // llama-tiny-modules: with export_modules_as_functions (each layer a call of a model-local function).
+    private static readonly string[] Samples = { "bert-tiny", "bert-tiny-unfolded", "gpt2-tiny", "gpt2-tiny-past", "llama-tiny", "llama-tiny-modules", "vit-tiny" };
 
     private static readonly string[] RealModels =
     {
@@ -94,7 +95,8 @@ public class PassContractTests
 
 /// <summary>
 /// Sample models exported once per test run into a temp folder and shared by tests; a "-unfolded" suffix gives the
-/// sample as exported without constant folding (<see cref="UnfoldedExport"/>).
+/// sample as exported without constant folding (<see cref="UnfoldedExport"/>), "-modules" with its layers as
+/// model-local functions (<see cref="ModuleFunctionExport"/>).
 /// </summary>
 public static class SampleFiles
 {
@@ -108,15 +110,17 @@ public static class SampleFiles
         {
             if (Paths.TryGetValue(name, out var path)) return path;
             path = Path.Combine(Folder, name + ".onnx");
-            const string unfolded = "-unfolded";
-            using (var model = name.EndsWith(unfolded, StringComparison.Ordinal)
-                ? UnfoldedExport.WithoutConstantFolding(SampleModels.Build(name[..^unfolded.Length]))
-                : SampleModels.Build(name))
-            {
-                OnnxExporter.Save(model, path);
-            }
+            using (var model = Build(name)) OnnxExporter.Save(model, path);
             Paths[name] = path;
             return path;
         }
+    }
+
+    private static Model Build(string name)
+    {
+        const string unfolded = "-unfolded", modules = "-modules";
+        if (name.EndsWith(unfolded, StringComparison.Ordinal)) return UnfoldedExport.WithoutConstantFolding(SampleModels.Build(name[..^unfolded.Length]));
+        if (name.EndsWith(modules, StringComparison.Ordinal)) return ModuleFunctionExport.AsModuleFunctions(SampleModels.Build(name[..^modules.Length]));
+        return SampleModels.Build(name);
     }
 }
