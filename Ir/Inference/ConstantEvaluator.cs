@@ -149,7 +149,7 @@ internal static class ConstantEvaluator
         {
             "Add" => DimMath.Add,
             "Mul" => DimMath.Multiply,
-            "Sub" => (a, b) => a.IsStatic && b.IsStatic ? checked(a.Value!.Value - b.Value!.Value) : b.Value == 0 ? a : SameSymbol(a, b) ? 0 : Dim.Unknown,
+            "Sub" => DimMath.Subtract,
             "Div" => (a, b) => a.IsStatic && b.IsStatic ? a.Value!.Value / b.Value!.Value : b.Value == 1 ? a : SameSymbol(a, b) ? 1 : Dim.Unknown,
             "Mod" => (a, b) => a.IsStatic && b.IsStatic ? Mod(a.Value!.Value, b.Value!.Value, pythonMod) : Dim.Unknown,
             "Min" => (a, b) => a.IsStatic && b.IsStatic ? Math.Min(a.Value!.Value, b.Value!.Value) : SameSymbol(a, b) ? a : Dim.Unknown,

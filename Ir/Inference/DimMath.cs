@@ -65,8 +65,38 @@ public static class DimMath
         return nonStatic == 1 && product == 1 ? single! : Dim.Unknown;
     }
 
-    public static Dim Add(Dim a, Dim b) =>
-        a.IsStatic && b.IsStatic ? a.Value!.Value + b.Value!.Value : a.Value == 0 ? b : b.Value == 0 ? a : Dim.Unknown;
+    /// <summary>
+    /// a + b. Two symbols add to the symbol of their sum, its terms sorted ("past_sequence + sequence", the name
+    /// exporters give a concatenated axis), so a later Sub or Range can take a term off again.
+    /// </summary>
+    public static Dim Add(Dim a, Dim b)
+    {
+        if (a.IsStatic && b.IsStatic) return a.Value!.Value + b.Value!.Value;
+        if (a.Value == 0) return b;
+        if (b.Value == 0) return a;
+        return a.Symbol is not null && b.Symbol is not null ? Sum(Terms(a).Concat(Terms(b))) : Dim.Unknown;
+    }
+
+    /// <summary>a − b: static, a − 0, x − x = 0, or a sum of symbols less some of its terms ((P + S) − P = S).</summary>
+    public static Dim Subtract(Dim a, Dim b)
+    {
+        if (a.IsStatic && b.IsStatic) return checked(a.Value!.Value - b.Value!.Value);
+        if (b.Value == 0) return a;
+        if (a.Symbol is null || b.Symbol is null) return Dim.Unknown;
+        if (a.Symbol == b.Symbol) return 0;
+        var remaining = Terms(a).ToList();
+        foreach (var term in Terms(b))
+        {
+            if (!remaining.Remove(term)) return Dim.Unknown;
+        }
+        return Sum(remaining);
+    }
+
+    private const string Plus = " + ";
+
+    private static IEnumerable<string> Terms(Dim symbolic) => symbolic.Symbol!.Split(Plus);
+
+    private static Dim Sum(IEnumerable<string> terms) => Dim.Named(string.Join(Plus, terms.OrderBy(t => t, StringComparer.Ordinal)));
 
     public static Dim Multiply(Dim a, Dim b) =>
         a.IsStatic && b.IsStatic ? a.Value!.Value * b.Value!.Value : a.Value == 1 ? b : b.Value == 1 ? a : Dim.Unknown;

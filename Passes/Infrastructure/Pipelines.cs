@@ -25,6 +25,7 @@ public static class Pipelines
         new InferShapes(),
         new FoldConstants(),
         new FoldWeightTransposes(),
+        new MergeEqualShapes(),
         new RemoveNoOps(),
         // Fusions.
         new FuseLayerNormPass(),
@@ -62,8 +63,17 @@ public static class Pipelines
         // Layout last, on the graph as it will run.
         // Then the row selection of a one-token classifier moves up (it splits the last fused attention it reaches)
         // (its new index constants and the split projections' duplicates merge), and the layout passes go last.
-        _ => new[] { CleanUp() }.Concat(Fusions()).Append(CleanUp()).Concat(RowSelection()).Concat(Layout()).ToArray(),
+        _ => new[] { CleanUp() }.Concat(Fusions()).Append(CleanUp()).Concat(RowSelection()).Append(SharedShapes()).Concat(Layout()).ToArray(),
     };
+
+    /// <summary>
+    /// After the fusions: shape computations of equal symbolic contents (each layer's Shape(x)[1] of one 'sequence')
+    /// become one, so CSE merges what reads them (the per-layer attention masks the cached-attention fusion emits).
+    /// Not before: the fusions prove a Reshape target from the reshaped tensor's own Shape, and a merged value reads
+    /// another tensor's.
+    /// </summary>
+    private static PipelineStep SharedShapes() =>
+        new PipelineStep.Fixpoint(new IPass[] { new MergeEqualShapes(), new EliminateCommonSubexpressions(), new EliminateDeadCode() });
 
     private static IEnumerable<PipelineStep> RowSelection() => new PipelineStep[]
     {

@@ -55,8 +55,9 @@ internal static class GeneratorRules
             if (d == 0) throw InferenceContext.Fail("Range delta is 0");
             length = (long)Math.Max(0, Math.Ceiling((l - s) / d));
         }
-        // Range(0, n, 1) over a symbolic n (positions 0..S-1 from Shape(ids)[1]) has length n: keeps 'sequence' named.
-        else if (start == 0 && delta == 1 && c.ConstantDims(1) is [{ IsStatic: false, Symbol: not null } n]) length = n;
+        // Range(start, limit, 1) over symbolic bounds has length limit − start: positions 0..S−1 from Shape(ids)[1]
+        // keep 'sequence' named, and so do GPT-2's cached positions P..P+S−1 ((P + S) − P).
+        else if (delta == 1 && c.ConstantDims(0) is [var first] && c.ConstantDims(1) is [var last] && DimMath.Subtract(last, first) is { IsStatic: false, Symbol: not null } n) length = n;
         c.SetOutput(0, elementType, new Shape(new[] { length }));
     }
 }

@@ -68,4 +68,23 @@ public class GeneratorInferenceTests
         // Starting elsewhere, the length is sequence-2 (or 0): not a dim onnxc names.
         HasType("i64[?]", odd.Output());
     }
+
+    [Fact]
+    public void Range_over_a_cache_offset_has_the_new_tokens_length()
+    {
+        // GPT-2 with a KV cache: positions P .. P+S-1 as Range(P, S + P, 1), P and S read from the cache and the ids.
+        var f = new InferenceFixture();
+        var ids = f.Input("ids", "batch", "sequence");
+        var past = f.Input("past", "batch", 12, "past_sequence", 64);
+        var s = f.Op("Gather", new Value?[] { f.Op("Shape", ids).Output(), f.Scalar("one", 1) }, Attribute.Int("axis", 0));
+        var p = f.Op("Gather", new Value?[] { f.Op("Shape", past).Output(), f.Scalar("two", 2) }, Attribute.Int("axis", 0));
+        var end = f.Op("Add", s.Output(), p.Output());
+        var positions = f.Op("Range", p.Output(), end.Output(), f.Scalar("step", 1));
+        var wrongStart = f.Op("Range", s.Output(), end.Output(), f.Scalar("step2", 1));
+        var byTwo = f.Op("Range", p.Output(), end.Output(), f.Scalar("step3", 2));
+        f.RunClean();
+        HasType("i64[sequence]", positions.Output());
+        HasType("i64[past_sequence]", wrongStart.Output()); // (P + S) - S
+        HasType("i64[?]", byTwo.Output());
+    }
 }

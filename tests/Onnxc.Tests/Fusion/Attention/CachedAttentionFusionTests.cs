@@ -46,6 +46,17 @@ public class CachedAttentionFusionTests
         }
     }
 
+    [Fact]
+    public void One_expanded_padding_mask_serves_every_layer()
+    {
+        // Each layer's fusion expands the mask to [B, 1, S, P + S] from its own layer's dims; they are the same
+        // symbols (sequence, past_sequence), so merge-equal-shapes and CSE leave one mask and one shape chain.
+        using var model = OnnxImporter.Load(Fused.Value);
+        var masks = model.Graph.Nodes.Where(n => n.Is("MultiHeadAttention", AttentionBuilder.MicrosoftDomain)).Select(n => n.Input(5)).Distinct().ToList();
+        Assert.Single(masks);
+        Assert.Single(model.Graph.Nodes, n => n.Is("Expand"));
+    }
+
     [Theory]
     [InlineData(1, 0, 1)]
     [InlineData(1, 1, 1)]
