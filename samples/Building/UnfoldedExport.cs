@@ -71,12 +71,8 @@ public static class UnfoldedExport
     private static DenseTensor Transposed(Tensor folded)
     {
         int rows = checked((int)folded.Dims[0]), columns = checked((int)folded.Dims[1]);
-        var source = folded.AsSpan<float>();
-        var target = new float[source.Length];
-        for (int r = 0; r < rows; r++)
-        {
-            for (int c = 0; c < columns; c++) target[c * rows + r] = source[r * columns + c];
-        }
+        var target = new float[rows * columns];
+        WeightFactory.Transpose(folded.AsSpan<float>(), target, rows, columns);
         return Tensor.FromArray(target, columns, rows);
     }
 }

@@ -70,7 +70,7 @@ public sealed class WeightFactory
     }
 
     /// <summary>Transposes in 32×32 tiles so both sides stay in cache (GPT-2's 50257×768 head copy is 150 MB).</summary>
-    private static void Transpose(ReadOnlySpan<float> source, Span<float> target, int rows, int cols)
+    internal static void Transpose(ReadOnlySpan<float> source, Span<float> target, int rows, int cols)
     {
         const int tile = 32;
         for (int r0 = 0; r0 < rows; r0 += tile)
