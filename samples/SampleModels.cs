@@ -33,7 +33,7 @@ public static class SampleModels
          from size in Enum.GetValues<SampleSize>()
          select new SampleEntry(NameOf(kind, size), kind, size, Describe(kind, size))).ToList();
 
-    /// <summary>Builds the model with seeded weights for the default-domain <paramref name="opset"/> (14..21).</summary>
+    /// <summary>Builds the model with seeded weights for the default-domain <paramref name="opset"/> (11..21).</summary>
     public static Model Build(SampleKind kind, SampleSize size, int seed = 0, int opset = SampleOpsets.Default) => kind switch
     {
         SampleKind.Bert => BertBuilder.Build(size == SampleSize.Tiny ? BertConfig.Tiny : BertConfig.BertBase, seed, opset),

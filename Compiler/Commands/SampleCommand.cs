@@ -15,7 +15,7 @@ public static class SampleCommand
         var name = new Argument<string?>("name") { Description = "sample to write, e.g. bert-tiny or gpt2-base (omit to list them)", Arity = ArgumentArity.ZeroOrOne };
         var output = new Option<FileInfo?>("--output", "-o") { Description = "where to write the model" };
         var seed = new Option<int>("--seed") { Description = "seed of the random weights", DefaultValueFactory = _ => 0 };
-        var opset = new Option<int>("--opset") { Description = "default-domain opset (14..21)", DefaultValueFactory = _ => 14 };
+        var opset = new Option<int>("--opset") { Description = "default-domain opset (11..21)", DefaultValueFactory = _ => 14 };
         var external = new Option<long?>("--external-data")
         {
             Description = $"store tensors of at least BYTES bytes in '<output>.data' (default {OptimizeCommand.DefaultExternalThreshold} when given without a value)",

@@ -64,8 +64,15 @@ public sealed class GraphEmitter
 
     public Value Constant(Tensor value) => Op("Constant", Array.Empty<Value>(), Attribute.FromTensor("value", value));
 
-    /// <summary>Unsqueeze with axes as an input (opset 13+), as the exporter writes it.</summary>
-    public Value Unsqueeze(Value x, params long[] axes) => Op("Unsqueeze", x, ConstInts(axes));
+    /// <summary>Unsqueeze as the exporter writes it: axes as an input from opset 13, an attribute before.</summary>
+    public Value Unsqueeze(Value x, params long[] axes) => Opset >= 13
+        ? Op("Unsqueeze", x, ConstInts(axes))
+        : Op("Unsqueeze", x, Attribute.Ints("axes", axes));
+
+    /// <summary>Split into parts of the given sizes: sizes as an input from opset 13, the 'split' attribute before.</summary>
+    public IReadOnlyList<Value> Split(Value x, long axis, params long[] sizes) => Opset >= 13
+        ? OpMulti("Split", sizes.Length, new[] { x, ConstInts(sizes) }, Attribute.Int("axis", axis))
+        : OpMulti("Split", sizes.Length, new[] { x }, Attribute.Int("axis", axis), Attribute.Ints("split", sizes));
 
     /// <summary>ReduceMean over the last axis with keepdims; axes move from attribute to input at opset 18.</summary>
     public Value ReduceMeanLastAxis(Value x) => Opset >= 18

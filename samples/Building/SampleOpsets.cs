@@ -5,7 +5,7 @@ namespace Onnxc.Samples;
 /// <summary>Which default-domain opsets the samples can be written for, and the model header that goes with them.</summary>
 public static class SampleOpsets
 {
-    public const int Min = 14;
+    public const int Min = 11;
     public const int Max = 21;
     public const int Default = 14;
 
@@ -23,7 +23,7 @@ public static class SampleOpsets
     {
         var model = new Model(graph)
         {
-            // IR 8 covers opsets up to 18 (ONNX 1.13); 19–20 need IR 9 and 21 needs IR 10.
+            // IR 8 covers opsets up to 18 (ONNX 1.13; ORT reads it with older opsets too); 19–20 need IR 9 and 21 needs IR 10.
             IrVersion = opset <= 18 ? 8 : opset <= 20 ? 9 : 10,
             ProducerName = "onnxc-samples",
             ProducerVersion = "1",

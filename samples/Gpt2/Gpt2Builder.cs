@@ -85,7 +85,7 @@ public static class Gpt2Builder
 
         Value qkv;
         using (e.Scope("c_attn")) qkv = e.Linear(x, c.Hidden, 3 * c.Hidden);
-        var parts = e.OpMulti("Split", 3, new[] { qkv, e.ConstInts(c.Hidden, c.Hidden, c.Hidden) }, Attribute.Int("axis", 2));
+        var parts = e.Split(qkv, 2, c.Hidden, c.Hidden, c.Hidden);
         var k = e.Op("Transpose", e.Op("Reshape", parts[1], e.ShapeOf(batch, length, c.Heads, headSize)), Attribute.Ints("perm", 0, 2, 3, 1));
         var q = e.Op("Transpose", e.Op("Reshape", parts[0], e.ShapeOf(batch, length, c.Heads, headSize)), Attribute.Ints("perm", 0, 2, 1, 3));
         var v = e.Op("Transpose", e.Op("Reshape", parts[2], e.ShapeOf(batch, length, c.Heads, headSize)), Attribute.Ints("perm", 0, 2, 1, 3));

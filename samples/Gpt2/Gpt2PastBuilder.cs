@@ -84,7 +84,7 @@ public static class Gpt2PastBuilder
     {
         Value qkv;
         using (e.Scope("c_attn")) qkv = linear.Emit(e, x, c.Hidden, 3 * c.Hidden, WeightFactory.InitStd);
-        var parts = e.OpMulti("Split", 3, new[] { qkv, e.ConstInts(c.Hidden, c.Hidden, c.Hidden) }, Attribute.Int("axis", 2));
+        var parts = e.Split(qkv, 2, c.Hidden, c.Hidden, c.Hidden);
         var query = e.SplitHeads(parts[0], c.Heads, c.HeadSize, 0, 2, 1, 3);
         var key = e.Op("Concat", new[] { past.Key, e.SplitHeads(parts[1], c.Heads, c.HeadSize, 0, 2, 1, 3) }, Attribute.Int("axis", -2));
         var value = e.Op("Concat", new[] { past.Value, e.SplitHeads(parts[2], c.Heads, c.HeadSize, 0, 2, 1, 3) }, Attribute.Int("axis", -2));
