@@ -14,8 +14,13 @@ public static class BertBuilder
     /// at opset 14): q·√s and kᵀ·√s before the product, and the mask of _prepare_4d_attention_mask_for_sdpa,
     /// attention_mask expanded to [batch, 1, sequence, sequence], inverted and masked_fill'ed with float.MinValue.
     /// </param>
-    public static Model Build(BertConfig config, int seed = 0, int opset = SampleOpsets.Default, bool sdpa = false)
+    /// <param name="maskedFill">
+    /// Attention as DistilBERT writes it: the query divided by √d before the product, and the padding applied by
+    /// <c>scores.masked_fill((mask == 0).view(B, 1, 1, T).expand_as(scores), finfo.min)</c> in every layer.
+    /// </param>
+    public static Model Build(BertConfig config, int seed = 0, int opset = SampleOpsets.Default, bool sdpa = false, bool maskedFill = false)
     {
+        SampleOpsets.Require(!(sdpa && maskedFill), "a BERT sample is built either the SDPA way or the masked_fill way, not both");
         config.Validate();
         SampleOpsets.Validate(opset);
         var graph = new Graph("bert");
@@ -27,12 +32,13 @@ public static class BertBuilder
 
         Value hidden;
         using (e.Scope("embeddings")) hidden = Embeddings(e, config, ids, tokenTypes);
-        var additiveMask = sdpa ? SdpaMask(e, mask) : AdditiveMask(e, mask);
+        // What the layers apply to the scores: the additive mask, or (masked_fill) the attention_mask itself.
+        var layerMask = maskedFill ? mask : sdpa ? SdpaMask(e, mask) : AdditiveMask(e, mask);
         using (e.Scope("encoder"))
         {
             for (int i = 0; i < config.Layers; i++)
             {
-                using (e.Scope($"layer.{i}")) hidden = Layer(e, config, hidden, additiveMask, sdpa);
+                using (e.Scope($"layer.{i}")) hidden = Layer(e, config, hidden, layerMask, sdpa, maskedFill);
             }
         }
         Value pooled;
@@ -88,13 +94,17 @@ public static class BertBuilder
         return e.Op("Where", new[] { masked, e.Const(float.MinValue), inverted });
     }
 
-    private static Value Layer(GraphEmitter e, BertConfig c, Value x, Value additiveMask, bool sdpa)
+    private static Value Layer(GraphEmitter e, BertConfig c, Value x, Value mask, bool sdpa, bool maskedFill)
     {
         Value attentionOut;
         using (e.Scope("attention"))
         {
             Value context;
-            using (e.Scope("self")) context = sdpa ? SdpaSelfAttention(e, c, x, additiveMask) : SelfAttention(e, c, x, additiveMask);
+            using (e.Scope("self"))
+            {
+                context = maskedFill ? MaskedFillSelfAttention(e, c, x, mask)
+                    : sdpa ? SdpaSelfAttention(e, c, x, mask) : SelfAttention(e, c, x, mask);
+            }
             using (e.Scope("output"))
             {
                 Value dense;
@@ -136,6 +146,22 @@ public static class BertBuilder
         var scores = e.Op("Div", e.Op("MatMul", queries, keys), e.Const(MathF.Sqrt(c.HeadSize)));
         scores = e.Op("Add", scores, additiveMask);
         var probabilities = e.Op("Softmax", scores, Attribute.Int("axis", -1));
+        return e.MergeHeads(e.Op("MatMul", probabilities, values), c.Hidden);
+    }
+
+    /// <summary>DistilBERT: Softmax(masked_fill((q / √d)·kᵀ, (mask == 0).view(B, 1, 1, T).expand_as(scores), min))·v.</summary>
+    private static Value MaskedFillSelfAttention(GraphEmitter e, BertConfig c, Value x, Value attentionMask)
+    {
+        var (q, k, v) = ProjectQueryKeyValue(e, c, x);
+        var queries = e.Op("Div", e.SplitHeads(q, c.Heads, c.HeadSize, 0, 2, 1, 3), e.Const(MathF.Sqrt(c.HeadSize)));
+        var keys = e.SplitHeads(k, c.Heads, c.HeadSize, 0, 2, 3, 1);
+        var values = e.SplitHeads(v, c.Heads, c.HeadSize, 0, 2, 1, 3);
+        var scores = e.Op("MatMul", queries, keys);
+        var padding = e.Op("Equal", attentionMask, e.ConstScalar(0));
+        var viewed = e.Op("Reshape", padding, e.ShapeOf(e.Dim(x, 0), 1L, 1L, e.Dim(x, 1)));
+        var expanded = e.Op("Expand", viewed, e.Op("Shape", scores));
+        var filled = e.Op("Where", new[] { expanded, e.Const(float.MinValue), scores });
+        var probabilities = e.Op("Softmax", filled, Attribute.Int("axis", -1));
         return e.MergeHeads(e.Op("MatMul", probabilities, values), c.Hidden);
     }
 

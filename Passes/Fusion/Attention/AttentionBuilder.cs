@@ -24,13 +24,7 @@ public static class AttentionBuilder
         var w = rewriter.Constant(hint + "_qkv_weight", Tensor.FromArray(weights, inFeatures, packed));
         var b = rewriter.Constant(hint + "_qkv_bias", Tensor.FromArray(bias, packed));
 
-        var padding = m.Mask switch
-        {
-            ScoreMask.Additive additive => additive.Mask,
-            ScoreMask.Causal { Padding: { } causalPadding } => causalPadding.Mask,
-            _ => null,
-        };
-        Value? attentionBias = padding is null ? null : FullMask(padding, m.Input, rewriter);
+        Value? attentionBias = PaddingMask(m.Mask, rewriter) is { } padding ? FullMask(padding, m.Input, rewriter) : null;
         var inputs = new List<Value?> { m.Input, w, b };
         if (attentionBias is not null) inputs.AddRange(new Value?[] { null, null, attentionBias });
         var attributes = new List<Attribute> { Attribute.Int("num_heads", m.Heads), Attribute.Float("scale", (float)m.Scale) };
@@ -42,6 +36,15 @@ public static class AttentionBuilder
         rewriter.Replace(m.MergeReshape.Output(0), node.Output(0));
         rewriter.RemoveIfUnused(m.AllNodes);
     }
+
+    /// <summary>The additive padding mask of <paramref name="mask"/> (emitted for a masked_fill one), or null when it has none.</summary>
+    internal static Value? PaddingMask(ScoreMask mask, Rewriter rewriter) => mask switch
+    {
+        ScoreMask.Additive additive => additive.Mask,
+        ScoreMask.Causal { Padding: { } causalPadding } => causalPadding.Mask,
+        ScoreMask.Filled filled => MaskedFillMask.Additive(filled, rewriter),
+        _ => null,
+    };
 
     /// <summary>
     /// ORT's attention_bias must be [B|1, H|1, S, S]; a padding mask [.., .., 1, S] (or [.., .., 1, 1]) is expanded

@@ -49,7 +49,7 @@ public sealed class FuseCachedAttention(AttentionAnalysis analysis) : RewriteRul
             attributes.Add(Attribute.Float("mask_filter_value", (float)causal.Fill));
             if (causal.Padding is { } padding) inputs[5] = KeyWindowMask(padding.Mask, m, rewriter);
         }
-        if (m.Mask is ScoreMask.Additive additive) inputs[5] = KeyWindowMask(additive.Mask, m, rewriter);
+        if (m.Mask is ScoreMask.Additive or ScoreMask.Filled && AttentionBuilder.PaddingMask(m.Mask, rewriter) is { } keyMask) inputs[5] = KeyWindowMask(keyMask, m, rewriter);
         var node = rewriter.Add("MultiHeadAttention", inputs, outputCount: 3, domain: AttentionBuilder.MicrosoftDomain, attributes: attributes,
             name: hint + "_MultiHeadAttention");
         rewriter.Replace(m.MergeReshape.Output(0), node.Output(0));

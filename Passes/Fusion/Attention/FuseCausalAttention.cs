@@ -17,8 +17,10 @@ public sealed class FuseCausalAttention(AttentionAnalysis analysis) : RewriteRul
     {
         // Only attention whose Softmax reads a Where (and has no past: cached-attention's) is this rule's; the other
         // rules report the rest.
-        return SelfAttentionMatcher.SoftmaxReadsWhere(root) && !SelfAttentionMatcher.ReadsPast(root)
-            ? SelfAttentionMatcher.Find(root, analysis.Facts) : Match<SelfAttentionMatch>.None;
+        if (!SelfAttentionMatcher.SoftmaxReadsWhere(root) || SelfAttentionMatcher.ReadsPast(root)) return Match<SelfAttentionMatch>.None;
+        var found = SelfAttentionMatcher.Find(root, analysis.Facts);
+        // A masked_fill padding mask (DistilBERT) is the plain attention rule's.
+        return found.Value is { Mask: ScoreMask.Filled } ? Match<SelfAttentionMatch>.None : found;
     }
 
     protected override string? Check(SelfAttentionMatch match, Rewriter rewriter)

@@ -18,6 +18,13 @@ public abstract record ScoreMask
     /// <see cref="Scores"/> is the Where's scores operand; <see cref="Slices"/> the Slice nodes that cut the buffer.
     /// </summary>
     public sealed record Causal(IReadOnlyList<Node> Nodes, IReadOnlyList<Node> Slices, Value Scores, double Fill, Additive? Padding = null) : ScoreMask;
+
+    /// <summary>
+    /// A padding mask applied by masked_fill (DistilBERT): Where(mask, fill, scores) with fill −inf or at most −1e30,
+    /// which in float32 is scores + Where(mask, fill, 0), since scores + fill rounds to fill. <see cref="Condition"/>
+    /// is the bool mask before its expand_as(scores); the fusion emits the additive mask from it.
+    /// </summary>
+    public sealed record Filled(IReadOnlyList<Node> Nodes, Value Condition, double Fill) : ScoreMask;
 }
 
 /// <summary>
@@ -53,5 +60,10 @@ public sealed record SelfAttentionMatch(
 
     /// <summary>Every matched node, for removal once nothing reads it.</summary>
     public IEnumerable<Node> AllNodes => CoreNodes.Concat(Query.Nodes).Concat(Key.Nodes).Concat(Value.Nodes)
-        .Concat(Mask is ScoreMask.Causal c ? c.Nodes.Concat(c.Padding is { } p ? new[] { p.Add } : Array.Empty<Node>()) : Array.Empty<Node>());
+        .Concat(Mask switch
+        {
+            ScoreMask.Causal c => c.Nodes.Concat(c.Padding is { } p ? new[] { p.Add } : Array.Empty<Node>()),
+            ScoreMask.Filled f => f.Nodes,
+            _ => Array.Empty<Node>(),
+        });
 }

@@ -39,7 +39,9 @@ public static class SelfAttentionMatcher
             core.Add(div);
         }
         if (Patterns.Producer(scores, "MatMul") is not { } qk) return Miss("scores are not MatMul(q, kᵀ) scaled by a constant");
-        if (!Patterns.HasSingleUse(scores) || !Patterns.HasSingleUse(scaled)) return Miss("attention scores have other readers");
+        // A Shape of the scaled scores may remain: masked_fill's expand_as(scores) reads it (and dies with the match).
+        bool scaledReadOnce = !scaled.IsGraphOutput && scaled.Uses.Count(u => !u.Node.Is("Shape")) == 1;
+        if (!scaledReadOnce || (!ReferenceEquals(scores, scaled) && !Patterns.HasSingleUse(scores))) return Miss("attention scores have other readers");
         core.Add(qk);
 
         // Paddle2ONNX scales the query heads before the product: (q·s)kᵀ = s·(qkᵀ).
@@ -49,6 +51,13 @@ public static class SelfAttentionMatcher
             if (!Patterns.HasSingleUse(queryHeads)) return Miss("scaled query heads have other readers");
             (scale, queryHeads) = (scale * qs, unscaled);
             core.Add(queryScale);
+        }
+        // DistilBERT divides them: (q / d)kᵀ = (qkᵀ) / d.
+        else if (Patterns.Producer(queryHeads, "Div") is { } queryDivide && Patterns.ScalarConstant(queryDivide.Input(1)) is { } qd && qd != 0)
+        {
+            if (!Patterns.HasSingleUse(queryHeads)) return Miss("scaled query heads have other readers");
+            (scale, queryHeads) = (scale / qd, queryDivide.Input(0)!);
+            core.Add(queryDivide);
         }
         // torch.onnx's scaled_dot_product_attention scales both sides by √s: (q·√s)(kᵀ·√s) = s·(qkᵀ).
         Value keyHeads = qk.Input(1)!;
@@ -100,6 +109,7 @@ public static class SelfAttentionMatcher
         var owners = m.Query.Projection.Aliases.Append(m.MergeReshape.Input(0)!).ToList();
         if (facts.CheckReshape(m.MergeReshape, new[] { x[0], x[1], Dim.Of(m.Hidden) }, owners) is { } reason) return "head merge: " + reason;
         if (m.Mask is ScoreMask.Additive additive && CheckAdditiveMask(additive.Mask) is { } maskReason) return maskReason;
+        if (m.Mask is ScoreMask.Filled filled && filled.Condition.Shape is not { Rank: 4 }) return "masked_fill condition is not known to be 4-D";
         if (m.Mask is ScoreMask.Causal causal)
         {
             if (CausalMask.CheckWindow(causal, m, x[1], owners, facts) is { } causalReason) return causalReason;
@@ -155,7 +165,16 @@ public static class SelfAttentionMatcher
     /// <summary>Splits the Softmax input into the mask (if any) and the scaled scores it was applied to.</summary>
     private static (Match<ScoreMask> Mask, Value Scaled) FindMask(Value logits, ShapeFacts facts)
     {
-        if (Patterns.Producer(logits, "Where") is { } where) return Causal(where, null, logits, facts);
+        if (Patterns.Producer(logits, "Where") is { } where)
+        {
+            var causal = Causal(where, null, logits, facts);
+            // Not a causal buffer: a padding mask by masked_fill (DistilBERT), if the Where fills the scaled scores.
+            if (causal.Mask.Value is not null || !IsScaledScores(where.Input(2)!)) return causal;
+            var filled = MaskedFillMask.Find(where);
+            return filled.Value is { } padding
+                ? (padding, where.Input(2)!)
+                : (Match<ScoreMask>.Miss($"{causal.Mask.Reason}; as a masked_fill padding mask: {filled.Reason}"), logits);
+        }
         if (Patterns.Producer(logits, "Add") is { } add)
         {
             var (a, b) = (add.Input(0)!, add.Input(1)!);

@@ -130,7 +130,7 @@ public class SampleModelStructureTests
     }
 
     [Theory]
-    [InlineData(13)]
+    [InlineData(10)]
     [InlineData(22)]
     public void Unsupported_opset_is_a_usage_error(int opset)
     {

@@ -51,6 +51,58 @@ public class AttentionFusionTests
         AssertSameOutputs(path, model, new Dictionary<string, long> { ["batch"] = 2, ["sequence"] = sequence });
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(37)]
+    public void Distilbert_masked_fill_attention_fuses_and_keeps_outputs(long sequence)
+    {
+        // DistilBERT: q / √d before the product, masked_fill((mask == 0).view(B, 1, 1, T).expand_as(scores), min).
+        using var model = BertBuilder.Build(BertConfig.Tiny, maskedFill: true);
+        var path = Temp("bert-masked-fill.onnx");
+        OnnxExporter.Save(model, path);
+        var context = new PassContext { Explain = true };
+        var result = RunO2(model, context);
+        Assert.True(result.GetValueOrDefault("attention") == 2, string.Join("\n", context.Log.Where(e => !e.Applied)));
+        var attention = model.Graph.Nodes.Where(n => n.Is("Attention", AttentionBuilder.MicrosoftDomain)).ToList();
+        Assert.Equal(2, attention.Count);
+        Assert.All(attention, n => Assert.Equal(1f / MathF.Sqrt(BertConfig.Tiny.HeadSize), n.GetFloat("scale", 0f), 6));
+        Assert.Single(attention.Select(n => n.Input(5)).Distinct()); // one additive mask for both layers
+        Assert.DoesNotContain(model.Graph.Nodes, n => n.Is("Softmax"));
+        AssertSameOutputs(path, model, new Dictionary<string, long> { ["batch"] = 2, ["sequence"] = sequence });
+
+        // Generated masks are all ones: padding, including a row whose every key is masked, needs its own inputs.
+        int s = (int)sequence;
+        var mask = Enumerable.Repeat(1L, 2 * s).ToArray();
+        for (int j = Math.Max(0, s - 3); j < s; j++) mask[s + j] = 0; // row 1: its last three (or only) tokens are padding
+        var random = new Random(3);
+        var inputs = new List<KeyValuePair<string, Tensor>>
+        {
+            new("input_ids", Tensor.FromArray(Enumerable.Range(0, 2 * s).Select(_ => (long)random.Next(BertConfig.Tiny.VocabSize)).ToArray(), 2, s)),
+            new("attention_mask", Tensor.FromArray(mask, 2, s)),
+            new("token_type_ids", Tensor.FromArray(new long[2 * s], 2, s)),
+        };
+        var feed = Temp("padded.npz");
+        NpzFormat.Write(feed, inputs);
+        var candidate = Temp("candidate.onnx");
+        OnnxExporter.Save(model, candidate);
+        var report = ModelVerifier.Verify(path, candidate, new VerifyOptions { InputsPath = feed, Tolerance = Fp32 });
+        Assert.True(report.Passed, string.Join("; ", report.Outputs.Where(o => !o.Passed).Select(o => $"{o.Name}: {o.Reason}")));
+    }
+
+    [Fact]
+    public void A_masked_fill_value_that_scores_would_shift_is_refused_with_the_reason()
+    {
+        // masked_fill(-1e4): s + fill is not fill, so a row whose keys are all masked would differ as an additive bias.
+        using var model = BertBuilder.Build(BertConfig.Tiny, maskedFill: true);
+        foreach (var where in model.Graph.Nodes.Where(n => n.Is("Where")).ToList())
+        {
+            where.ReplaceInput(1, model.Graph.AddInitializer($"fill_{where.Name}", Tensor.Scalar(-1e4f)));
+        }
+        var context = new PassContext { Explain = true };
+        Assert.Equal(0, RunO2(model, context).GetValueOrDefault("attention"));
+        Assert.Contains(context.Log, e => !e.Applied && e.Message.Contains("as a masked_fill padding mask: masked_fill value -10000 is above -1e30", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Llama_attention_is_left_alone_until_rotary_is_fused()
     {
@@ -110,7 +162,7 @@ public class AttentionFusionTests
     }
 
     [Fact]
-    public void Mask_buffer_that_is_not_lower_triangular_is_refused()
+    public void Mask_buffer_that_is_not_lower_triangular_is_not_causal_but_fuses_as_a_masked_fill()
     {
         var original = SharedData.RequireOrSkip("models/chargpt-fortunes/model.onnx");
         using var model = OnnxImporter.Load(original);
@@ -118,11 +170,17 @@ public class AttentionFusionTests
         var values = buffer.Initializer!.ToArray<float>();
         values[1] = 1f; // row 0 may now see column 1: no longer causal
         model.Graph.SetInitializer(buffer, Tensor.FromArray(values, 1, 1, 128, 128));
+        var modified = Temp("chargpt-not-causal.onnx");
+        OnnxExporter.Save(model, modified);
 
         var context = new PassContext { Explain = true };
         var counts = RunO2(model, context);
+        // Not unidirectional: Where(bias == 0, -inf, scores) is still a masked_fill, which Attention takes as an
+        // additive bias, the buffer's window and all.
         Assert.Equal(0, counts.GetValueOrDefault("causal-attention"));
-        Assert.Contains(context.Log, e => e.Rule == "causal-attention" && e.Message.Contains("mask buffer is not lower-triangular", StringComparison.Ordinal));
+        Assert.Equal(4, counts.GetValueOrDefault("attention"));
+        Assert.All(model.Graph.Nodes.Where(n => n.Is("Attention", AttentionBuilder.MicrosoftDomain)), n => Assert.Equal(0, n.GetInt("unidirectional", 0)));
+        AssertSameOutputs(modified, model, new Dictionary<string, long> { ["batch"] = 2, ["sequence"] = 37 });
     }
 
     [Fact]
