@@ -72,6 +72,8 @@ public static class FusionLatency
         // As torch.onnx.export writes them with do_constant_folding=False: every Linear reads its weight through a
         // Transpose (GPT-2's tied LM head reads the embedding table through one).
         yield return new Subject("bert-base-unfolded", f => Save(UnfoldedExport.WithoutConstantFolding(SampleModels.Build("bert-base")), "bert-base-unfolded", f), text);
+        // BERT-base with DistilBERT's attention (q / sqrt(d), masked_fill padding).
+        yield return new Subject("bert-base-masked-fill", f => Save(BertBuilder.Build(BertConfig.BertBase, maskedFill: true), "bert-base-masked-fill", f), text);
         // With export_modules_as_functions: each layer a call of a model-local function (ORT runs the calls itself).
         yield return new Subject("bert-base-modules", f => Save(ModuleFunctionExport.AsModuleFunctions(SampleModels.Build("bert-base")), "bert-base-modules", f), text);
         yield return new Subject("gpt2-base-unfolded", f => Save(UnfoldedExport.WithoutConstantFolding(SampleModels.Build("gpt2-base")), "gpt2-base-unfolded", f), text);
