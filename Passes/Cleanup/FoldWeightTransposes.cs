@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Onnxc.Ir;
 using Onnxc.Passes.Cleanup.Folding;
 
@@ -60,16 +59,7 @@ public sealed class FoldWeightTransposes : IPass
         if (weight.Rank != 2) return HostTensor.FromTensor(weight) is { } host ? host.Gather(outDims, IndexMath.Transpose(dims, perm, out _)).ToTensor() : null;
         // The Linear case, rows × columns: blocked, without the per-element index list of the general path.
         var bytes = GC.AllocateUninitializedArray<byte>(checked((int)weight.ByteLength)); // every byte is written below
-        int rows = checked((int)dims[0]), columns = checked((int)dims[1]);
-        var source = weight.Bytes.Span;
-        switch (type.BitWidth() / 8)
-        {
-            case 1: MatrixTranspose.Transpose(source, bytes.AsSpan(), rows, columns); break;
-            case 2: MatrixTranspose.Transpose(MemoryMarshal.Cast<byte, short>(source), MemoryMarshal.Cast<byte, short>(bytes.AsSpan()), rows, columns); break;
-            case 4: MatrixTranspose.Transpose(MemoryMarshal.Cast<byte, int>(source), MemoryMarshal.Cast<byte, int>(bytes.AsSpan()), rows, columns); break;
-            case 8: MatrixTranspose.Transpose(MemoryMarshal.Cast<byte, long>(source), MemoryMarshal.Cast<byte, long>(bytes.AsSpan()), rows, columns); break;
-            default: return null;
-        }
+        if (!MatrixTranspose.TransposeBytes(weight.Bytes.Span, bytes, checked((int)dims[0]), checked((int)dims[1]), type.BitWidth() / 8)) return null;
         return new DenseTensor(type, outDims, bytes);
     }
 }

@@ -72,10 +72,10 @@ public sealed class InlineFunctions : IPass
             if (node.Inputs.FirstOrDefault(v => v is not null && !defined.Contains(v)) is { } unknown) return $"its body reads '{unknown.Name}', which it does not define";
             defined.UnionWith(node.Outputs);
         }
+        var formals = body.Inputs.ToList();
         for (int i = 0; i < call.Outputs.Count; i++)
         {
-            var output = body.Outputs[i];
-            int formal = body.Inputs.ToList().IndexOf(output);
+            int formal = formals.IndexOf(body.Outputs[i]);
             if (formal >= call.Inputs.Count || (formal >= 0 && call.Inputs[formal] is null)) return $"its output {i} is an input the call leaves out";
         }
         return null;

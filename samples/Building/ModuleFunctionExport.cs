@@ -18,7 +18,8 @@ public static partial class ModuleFunctionExport
     public static Model AsModuleFunctions(Model model)
     {
         var graph = model.Graph;
-        var groups = graph.Nodes.Where(n => LayerScope(n) is not null).GroupBy(n => LayerScope(n)!, StringComparer.Ordinal).ToList();
+        var groups = graph.Nodes.Select(n => (Node: n, Scope: LayerScope(n))).Where(p => p.Scope is not null)
+            .GroupBy(p => p.Scope!, p => p.Node, StringComparer.Ordinal).ToList();
         var functions = new Dictionary<string, Function>(StringComparer.Ordinal);
         foreach (var group in groups)
         {

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -11,6 +12,19 @@ namespace Onnxc.Passes.Cleanup.Folding;
 public static class MatrixTranspose
 {
     private const int Tile = 32;
+
+    /// <summary>Raw element bytes of <paramref name="elementSize"/> (1, 2, 4 or 8) bytes each; false for other sizes.</summary>
+    public static bool TransposeBytes(ReadOnlySpan<byte> source, Span<byte> target, int rows, int columns, int elementSize)
+    {
+        switch (elementSize)
+        {
+            case 1: Transpose(source, target, rows, columns); return true;
+            case 2: Transpose(MemoryMarshal.Cast<byte, short>(source), MemoryMarshal.Cast<byte, short>(target), rows, columns); return true;
+            case 4: Transpose(MemoryMarshal.Cast<byte, int>(source), MemoryMarshal.Cast<byte, int>(target), rows, columns); return true;
+            case 8: Transpose(MemoryMarshal.Cast<byte, long>(source), MemoryMarshal.Cast<byte, long>(target), rows, columns); return true;
+            default: return false;
+        }
+    }
 
     public static unsafe void Transpose<T>(ReadOnlySpan<T> source, Span<T> target, int rows, int columns) where T : unmanaged
     {

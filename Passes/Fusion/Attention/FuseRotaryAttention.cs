@@ -36,7 +36,7 @@ public sealed class FuseRotaryAttention(AttentionAnalysis analysis) : RewriteRul
         var query = Rotate(m.Query, m.Heads, rewriter, hint + "_q");
         var key = Rotate(m.Key, m.Heads, rewriter, hint + "_k");
         var inputs = new List<Value?> { query, key, m.Value.Flat };
-        if (m.Mask is not ScoreMask.Causal && AttentionBuilder.PaddingMask(m.Mask, rewriter) is { } padding) inputs.AddRange(new[] { null, null, AttentionBuilder.FullMask(padding, m.Input, rewriter) });
+        if (AttentionBuilder.PaddingMask(m.Mask, rewriter) is { } padding) inputs.AddRange(new[] { null, null, AttentionBuilder.FullMask(padding, m.Input, rewriter) });
         var attributes = new[] { Attribute.Int("num_heads", m.Heads), Attribute.Float("scale", (float)m.Scale) };
         var node = rewriter.Add("MultiHeadAttention", inputs, domain: AttentionBuilder.MicrosoftDomain, attributes: attributes, name: hint + "_MultiHeadAttention");
         rewriter.Replace(m.MergeReshape.Output(0), node.Output(0));

@@ -1,3 +1,4 @@
+using Onnxc.Passes.Cleanup.Folding;
 using System.Runtime.CompilerServices;
 using Onnxc.Ir;
 using Onnxc.Passes.Quantization.Int8;
@@ -65,10 +66,7 @@ public sealed class BlockWeightQuantizer : IWeightQuantizer
     private static float[] Transpose(ReadOnlySpan<float> matrix, int rows, int columns)
     {
         var result = new float[(long)rows * columns];
-        for (int r = 0; r < rows; r++)
-        {
-            for (int c = 0; c < columns; c++) result[(long)c * rows + r] = matrix[(int)((long)r * columns + c)];
-        }
+        MatrixTranspose.Transpose(matrix, result, rows, columns);
         return result;
     }
 }
